@@ -48,7 +48,8 @@ class DriverConnection(Protocol):
     ``params`` is a sequence matching the placeholders of ``sql`` in order.
     """
 
-    #: True between ``begin()`` and ``commit()``/``rollback()``.
+    #: True while a transaction is open (``begin()``, or a raw BEGIN), as the library
+    #: tracks it locally: reading it costs no round trip.
     @property
     def in_transaction(self) -> bool: ...
 
@@ -65,7 +66,10 @@ class DriverConnection(Protocol):
         ...
 
     async def execute_many(self, sql: str, params_seq: Iterable[Sequence[Any]]) -> None:
-        """Run one statement once per parameter sequence, in one round trip where possible."""
+        """Run one statement once per parameter sequence, in one round trip where possible.
+
+        Atomic on every driver: outside a transaction it runs in one of its own.
+        """
         ...
 
     async def fetch_all(self, sql: str, params: Sequence[Any]) -> list[Row]: ...
@@ -83,7 +87,8 @@ class DriverConnection(Protocol):
     ) -> AsyncIterator[Row]:
         """Stream rows through a server-side cursor, ``batch_size`` rows at a time.
 
-        The caller has opened a transaction first where the engine needs one (PostgreSQL).
+        The caller has opened a transaction first where the engine needs one (PostgreSQL);
+        without one, the PostgreSQL drivers raise TransactionError.
         """
         ...
 
@@ -120,12 +125,28 @@ class DriverConnection(Protocol):
         """PREPARE TRANSACTION ``gid`` (two-phase commit); the connection leaves the transaction."""
         ...
 
+    async def commit_prepared(self, gid: str) -> None:
+        """COMMIT PREPARED ``gid``, quoted the same way as ``prepare_transaction`` quoted it.
+
+        Run it outside a transaction, on any connection to the same database. SQLite raises
+        TransactionError (it has no two-phase commit).
+        """
+        ...
+
+    async def rollback_prepared(self, gid: str) -> None:
+        """ROLLBACK PREPARED ``gid``; SQLite raises TransactionError."""
+        ...
+
     async def ping(self) -> None:
         """A cheap round trip; raises ConnectionLost if the connection is dead."""
         ...
 
     async def reset(self) -> None:
-        """Bring a connection back to a clean state before it returns to the pool."""
+        """Bring a connection back to a clean state before it returns to the pool.
+
+        Rolls back an open transaction; costs no round trip on a clean connection and
+        does nothing on a closed one (check ``is_closed()`` to discard it).
+        """
         ...
 
     async def close(self) -> None:

@@ -1,0 +1,237 @@
+"""What a statement reads from: the FromClause base, columns, column collections, joins."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from typing import Any, Literal
+
+from ..errors import CompileError
+from ._base import ClauseElement
+from ._elements import ColumnElement, coerce_condition
+from ._writer import SQLWriter
+
+__all__ = [
+    "JOIN_SQL",
+    "Column",
+    "ColumnCollection",
+    "FromClause",
+    "Join",
+    "JoinKind",
+    "Star",
+    "expose_columns",
+]
+
+JoinKind = Literal["inner", "left", "right", "full", "cross"]
+JOIN_SQL = {
+    "inner": "JOIN",
+    "left": "LEFT JOIN",
+    "right": "RIGHT JOIN",
+    "full": "FULL JOIN",
+    "cross": "CROSS JOIN",
+}
+
+
+class FromClause(ClauseElement):
+    """Something a statement reads from: a table, an alias, a subquery, a CTE, a join."""
+
+    __slots__ = ()
+
+    # Columns of this FROM item put it in a SELECT's FROM when none is given.
+    _inferable = True
+
+    def _render_qualifier(self, w: SQLWriter) -> None:
+        """Write the name its columns are qualified with (``"users"`` in ``"users"."id"``)."""
+        raise CompileError(f"{type(self).__name__} has no name to qualify columns with")
+
+    def _qual_key(self) -> Hashable:
+        """The shape of the qualifier its columns are written with."""
+        return self._key
+
+    def _covers(self) -> tuple[Hashable, ...]:
+        """Keys of the named FROM items this one brings in (a join brings both sides)."""
+        return (self._key,)
+
+    def _star_columns(self) -> tuple[ColumnElement, ...]:
+        """The columns ``select(this)`` selects."""
+        return (Star(self),)
+
+    def join(
+        self, target: FromClause, on: ColumnElement | None = None, *, kind: JoinKind = "inner"
+    ) -> Join:
+        """``this JOIN target ON on``; ``kind`` is inner, left, right, full or cross."""
+        return Join(self, target, on, kind)
+
+    def left_join(self, target: FromClause, on: ColumnElement) -> Join:
+        """``this LEFT JOIN target ON on``."""
+        return Join(self, target, on, "left")
+
+    def right_join(self, target: FromClause, on: ColumnElement) -> Join:
+        """``this RIGHT JOIN target ON on``."""
+        return Join(self, target, on, "right")
+
+    def full_join(self, target: FromClause, on: ColumnElement) -> Join:
+        """``this FULL JOIN target ON on``."""
+        return Join(self, target, on, "full")
+
+    def cross_join(self, target: FromClause) -> Join:
+        """``this CROSS JOIN target``."""
+        return Join(self, target, None, "cross")
+
+
+class Column(ColumnElement):
+    """A column, qualified by its table, alias, subquery or CTE (or by nothing)."""
+
+    __slots__ = ("name", "table")
+
+    def __init__(self, name: str, table: FromClause | None) -> None:
+        if type(name) is not str or not name:
+            raise CompileError(f"a column name must be a non-empty str, got {name!r}")
+        self._key = ("col", None if table is None else table._qual_key(), name)
+        self._params = ()
+        self.name = name
+        self.table = table
+
+    def _from_objs(self) -> tuple[Any, ...]:
+        table = self.table
+        return (table,) if table is not None and table._inferable else ()
+
+    def _render(self, w: SQLWriter) -> None:
+        if self.table is not None:
+            self.table._render_qualifier(w)
+            w.write(".")
+        w.ident(self.name)
+
+    def __repr__(self) -> str:
+        return f"Column({self.name!r})"
+
+
+class Star(ColumnElement):
+    """``"table".*``: every column of a FROM item whose columns are not declared."""
+
+    __slots__ = ("table",)
+
+    def __init__(self, table: FromClause) -> None:
+        self._key = ("star", table._qual_key())
+        self._params = ()
+        self.table = table
+
+    def _from_objs(self) -> tuple[Any, ...]:
+        return (self.table,)
+
+    def _render(self, w: SQLWriter) -> None:
+        self.table._render_qualifier(w)
+        w.write(".*")
+
+
+class ColumnCollection:
+    """The columns of a table or subquery, by attribute (``t.c.name``) or key (``t.c["name"]``).
+
+    A table declared with column names refuses other names; one declared without any
+    accepts every name.
+    """
+
+    # Columns live in the instance __dict__ too, so ``t.c.name`` is a plain attribute read.
+    __slots__ = ("__dict__", "_columns", "_dynamic", "_owner")
+
+    def __init__(self, owner: FromClause, names: tuple[str, ...] | None) -> None:
+        self._owner = owner
+        self._dynamic = names is None
+        self._columns: dict[str, Column] = {}
+        for name in names or ():
+            self._add(name)
+
+    def _add(self, name: str) -> Column:
+        found = self._columns[name] = Column(name, self._owner)
+        if not name.startswith("__"):
+            self.__dict__[name] = found
+        return found
+
+    def _get(self, name: str) -> Column | None:
+        found = self._columns.get(name)
+        if found is None and self._dynamic:
+            found = self._add(name)
+        return found
+
+    def _unknown(self, name: str) -> str:
+        known = ", ".join(self._columns) or "(none)"
+        return f"{self._owner!r} has no column {name!r}; its columns are: {known}"
+
+    def __getattr__(self, name: str) -> Column:
+        if name.startswith("__") or name in ("_columns", "_dynamic", "_owner"):
+            raise AttributeError(name)
+        found = self._get(name)
+        if found is None:
+            raise AttributeError(self._unknown(name))
+        return found
+
+    def __getitem__(self, name: str) -> Column:
+        found = self._get(name) if type(name) is str else None
+        if found is None:
+            raise KeyError(self._unknown(str(name)))
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def __iter__(self) -> Iterator[Column]:
+        return iter(tuple(self._columns.values()))
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        return f"<columns of {self._owner!r}: {', '.join(self._columns)}>"
+
+
+def expose_columns(owner: FromClause, columns: ColumnCollection) -> None:
+    """Make ``owner.<name>`` a plain attribute read for each column that clashes with
+    nothing on the owner's class."""
+    taken = set(dir(type(owner)))
+    for name, col in columns._columns.items():
+        if not name.startswith("_") and name not in taken:
+            owner.__dict__[name] = col
+
+
+class Join(FromClause):
+    """``left JOIN right ON condition`` (also LEFT, RIGHT, FULL and CROSS)."""
+
+    __slots__ = ("kind", "left", "on", "right")
+
+    def __init__(
+        self, left: FromClause, right: FromClause, on: ColumnElement | None, kind: str
+    ) -> None:
+        if kind not in JOIN_SQL:
+            raise CompileError(f"unknown join kind {kind!r}: expected one of {', '.join(JOIN_SQL)}")
+        if not isinstance(right, FromClause):
+            raise TypeError(f"join() needs a table, alias, subquery or CTE, got {right!r}")
+        if kind == "cross":
+            if on is not None:
+                raise CompileError("a CROSS JOIN takes no ON condition")
+        elif on is None:
+            raise CompileError(
+                f"join({right!r}) needs an ON condition, for example "
+                "join(orders, orders.c.user_id == users.c.id); use cross_join() for none"
+            )
+        else:
+            on = coerce_condition(on, "join(on=...)")
+        self._key = ("join", kind, left._key, right._key, None if on is None else on._key)
+        params = left._params + right._params
+        self._params = params if on is None else params + on._params
+        self.left = left
+        self.right = right
+        self.on = on
+        self.kind = kind
+
+    def _covers(self) -> tuple[Hashable, ...]:
+        return self.left._covers() + self.right._covers()
+
+    def _render(self, w: SQLWriter) -> None:
+        self.left._render(w)
+        w.write(f" {JOIN_SQL[self.kind]} ")
+        self.right._render(w)
+        if self.on is not None:
+            w.write(" ON ")
+            self.on._render(w)
+
+    def __repr__(self) -> str:
+        return f"Join({self.left!r}, {self.right!r}, kind={self.kind!r})"
