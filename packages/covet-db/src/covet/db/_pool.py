@@ -230,9 +230,13 @@ class Pool:
                 async with asyncio.timeout(grace):
                     await self._drained.wait()
             except TimeoutError:
-                for held in list(self._all):
+                stuck = list(self._all)
+                for held in stuck:
                     held.broken = True
                     held.raw.terminate()
+                # close() after terminate() only waits for the driver's own cleanup (the
+                # SQLite worker thread), so nothing posts to this loop after it is gone.
+                await asyncio.gather(*(self._close_gracefully(held.raw) for held in stuck))
         tasks = [t for t in (*self._tasks, self._maintenance) if t is not None]
         await asyncio.gather(*tasks, return_exceptions=True)
         self._drained.set()
@@ -454,8 +458,10 @@ class Pool:
         try:
             async with asyncio.timeout(_CLEANUP_TIMEOUT):
                 await raw.close()
-        except BaseException:
+        except (Exception, asyncio.CancelledError) as exc:
             raw.terminate()
+            if isinstance(exc, asyncio.CancelledError):
+                raise
 
     async def _maintain(self) -> None:
         """Every little while: close expired and long-idle connections, refill to min_size."""

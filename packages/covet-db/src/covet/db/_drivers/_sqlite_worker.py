@@ -7,6 +7,7 @@ so that it costs one hop to the aiosqlite thread and back.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -152,8 +153,28 @@ def reset(raw: sqlite3.Connection) -> None:
     raw.execute("PRAGMA query_only=OFF")
 
 
-def setup(raw: sqlite3.Connection, wal: bool) -> None:
-    """Per-connection settings: foreign keys on, WAL for files."""
+def setup(raw: sqlite3.Connection, wal: bool, busy_timeout: float) -> None:
+    """Per-connection settings: foreign keys on, WAL for files.
+
+    WAL is a property of the file, so it is switched on once; later connections only see
+    that it is on. Switching needs a moment of exclusive access, and SQLite reports
+    "database is locked" at once (without waiting on the busy timeout) when two new
+    connections race to switch a fresh file, so the switch is retried here, in the worker
+    thread, until the busy timeout runs out.
+    """
     raw.execute("PRAGMA foreign_keys=ON")
-    if wal:
-        raw.execute("PRAGMA journal_mode=WAL")
+    if not wal:
+        return
+    deadline = time.monotonic() + busy_timeout
+    delay = 0.001
+    while True:
+        try:
+            mode = raw.execute("PRAGMA journal_mode").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raw.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
