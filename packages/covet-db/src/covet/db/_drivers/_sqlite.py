@@ -319,7 +319,9 @@ class SqliteDriver:
             ) from exc
         conn = SqliteConnection(aconn, path, options.busy_timeout)
         try:
-            await conn._run(worker.setup, conn._raw, not memory and not readonly, options.busy_timeout)
+            await conn._run(
+                worker.setup, conn._raw, not memory and not readonly, options.busy_timeout
+            )
         except Exception as exc:
             await conn.close()
             raise ConnectionFailed(
