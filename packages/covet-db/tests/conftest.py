@@ -15,6 +15,10 @@ import psycopg
 import pytest
 
 from covet.db import Database
+from covet.db._drivers import DriverConnection
+
+from ._driver_targets import DRIVERS as DRIVER_PARAMS
+from ._driver_targets import PG_DRIVERS, Target, open_target
 
 DRIVERS = ["sqlite", "asyncpg", "psycopg"]
 
@@ -79,3 +83,25 @@ async def db(driver: str, make_url: Callable[[str], str]) -> AsyncIterator[Datab
     """A connected Database on ``driver``, on a fresh database or schema."""
     async with Database(make_url(driver), min_size=1, max_size=4) as database:
         yield database
+
+
+# --- driver-level targets (test_drivers_*.py) ----------------------------------------
+
+
+@pytest.fixture(params=DRIVER_PARAMS)
+async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
+    async for found in open_target(request.param, request, tmp_path):
+        yield found
+
+
+@pytest.fixture(params=PG_DRIVERS)
+async def pg_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
+    async for found in open_target(request.param, request, tmp_path):
+        yield found
+
+
+@pytest.fixture
+async def conn(target: Target) -> AsyncIterator[DriverConnection]:
+    connection = await target.connect()
+    yield connection
+    await connection.close()

@@ -7,8 +7,6 @@ on a fresh SQLite file or a fresh PostgreSQL schema.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -17,7 +15,7 @@ from typing import Any
 import pytest
 
 from covet.db import DatabaseURL, Row
-from covet.db._drivers import ConnectOptions, Driver, DriverConnection, get_driver
+from covet.db._drivers import ConnectOptions, DriverConnection, get_driver
 from covet.db.errors import (
     ConfigurationError,
     DataError,
@@ -27,77 +25,7 @@ from covet.db.errors import (
     UniqueViolation,
 )
 
-# --- fixtures (the same block opens test_drivers_errors.py) -------------------------------
-
-PG = pytest.mark.postgres
-DRIVERS = ["sqlite", pytest.param("asyncpg", marks=PG), pytest.param("psycopg", marks=PG)]
-PG_DRIVERS = [pytest.param("asyncpg", marks=PG), pytest.param("psycopg", marks=PG)]
-
-
-@dataclass
-class Target:
-    """One driver and an isolated database URL for it."""
-
-    name: str
-    driver: Driver
-    url: DatabaseURL
-    schema: str | None
-
-    @property
-    def pg(self) -> bool:
-        return self.driver.dialect == "postgresql"
-
-    async def connect(self, **options: Any) -> DriverConnection:
-        return await self.driver.connect(self.url, ConnectOptions(**options))
-
-    def sql(self, text: str) -> str:
-        """Turn the ``?`` placeholders of ``text`` into this driver's paramstyle."""
-        if self.driver.paramstyle == "qmark":
-            return text
-        if self.driver.paramstyle == "format":
-            return text.replace("?", "%s")
-        parts = text.split("?")
-        return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
-
-
-async def _target(
-    name: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[Target]:
-    driver = get_driver(name)
-    if name == "sqlite":
-        yield Target(name, driver, DatabaseURL.parse(f"sqlite:///{tmp_path / 'test.db'}"), None)
-        return
-    postgres_url: str = request.getfixturevalue("postgres_url")
-    schema = f"t_drv_{uuid.uuid4().hex[:12]}"
-    admin = await get_driver("asyncpg").connect(DatabaseURL.parse(postgres_url), ConnectOptions())
-    await admin.execute(f'CREATE SCHEMA "{schema}"', ())
-    scheme = "postgresql+psycopg" if name == "psycopg" else "postgresql"
-    url = DatabaseURL.parse(f"{scheme}://{postgres_url.split('://', 1)[1]}?search_path={schema}")
-    try:
-        yield Target(name, driver, url, schema)
-    finally:
-        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE', ())
-        await admin.close()
-
-
-@pytest.fixture(params=DRIVERS)
-async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
-    async for found in _target(request.param, request, tmp_path):
-        yield found
-
-
-@pytest.fixture(params=PG_DRIVERS)
-async def pg_target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
-    async for found in _target(request.param, request, tmp_path):
-        yield found
-
-
-@pytest.fixture
-async def conn(target: Target) -> AsyncIterator[DriverConnection]:
-    connection = await target.connect()
-    yield connection
-    await connection.close()
-
+from ._driver_targets import Target
 
 # --- statements ----------------------------------------------------------------------------
 

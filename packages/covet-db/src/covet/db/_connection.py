@@ -30,7 +30,7 @@ from .query._compiler import Dialect, compile_many, compile_statement
 from .query._schema import Table
 from .query._statement import Statement
 
-__all__ = ["Binding", "Connection", "Executor", "Op", "Query", "iterate_on"]
+__all__ = ["Binding", "Connection", "Executor", "Op", "Query", "iterate_on", "run_on"]
 
 #: A query: SQL text with ``:name`` placeholders, or a query-builder statement.
 Query: TypeAlias = str | Statement
@@ -74,6 +74,25 @@ def _copy(
     return c.copy_records(table, records, columns=target[0], schema=target[1])
 
 
+async def run_on(held: PooledConnection, op: Op, sql: Any, params: Any, extra: Any) -> Any:
+    """Run ``op`` on a held connection, marking it for the pool if the call went wrong.
+
+    A lost connection is marked broken (the pool discards it); an interruption that is
+    not a database error (a cancellation, a timeout) may have left a statement running,
+    so the connection is marked dirty (the pool resets it before handing it out again).
+    """
+    try:
+        return await op(held.raw, sql, params, extra)
+    except ConnectionLost:
+        held.broken = True
+        raise
+    except DatabaseError:
+        raise
+    except BaseException:
+        held.dirty = True
+        raise
+
+
 class Executor:
     """The statement methods shared by ``Database`` and ``Connection``."""
 
@@ -81,7 +100,9 @@ class Executor:
 
     _dialect: Dialect
 
-    async def _run(self, op: Op, sql: Any, params: Any, query: Query | None, extra: Any) -> Any:
+    def _run(
+        self, op: Op, sql: Any, params: Any, query: Query | None, extra: Any
+    ) -> Awaitable[Any]:
         """Run ``op`` on a connection; ``query`` is None for statements never retried."""
         raise NotImplementedError
 
@@ -278,20 +299,10 @@ class Connection(Executor):
             )
         return held
 
-    async def _run(self, op: Op, sql: Any, params: Any, query: Query | None, extra: Any) -> Any:
-        held = self._held
-        if held is None:
-            held = self._live()
-        try:
-            return await op(held.raw, sql, params, extra)
-        except ConnectionLost:
-            held.broken = True
-            raise
-        except DatabaseError:
-            raise
-        except BaseException:
-            held.dirty = True
-            raise
+    def _run(
+        self, op: Op, sql: Any, params: Any, query: Query | None, extra: Any
+    ) -> Awaitable[Any]:
+        return run_on(self._held or self._live(), op, sql, params, extra)
 
     def _iterate(self, sql: str, params: Sequence[Any], batch_size: int) -> AsyncIterator[Row]:
         return iterate_on(self._live(), sql, params, batch_size, self._cursor_needs_transaction)

@@ -18,7 +18,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, TypeVar
 
-from ._connection import Binding, Connection, Executor, Op, Query, iterate_on
+from ._connection import Binding, Connection, Executor, Op, Query, iterate_on, run_on
 from ._drivers import ConnectOptions, DriverConnection, get_driver
 from ._pool import Pool, PoolConfig, PooledConnection, PoolStats, count_option, seconds_option
 from ._retry import check_retry_options, run_with_retries
@@ -281,17 +281,7 @@ class Database(Executor):
         if binding is not None and binding.owner is _current_task():
             if binding.refusal is not None:
                 raise TransactionError(binding.refusal)
-            held = binding.held
-            try:
-                return await op(held.raw, sql, params, extra)
-            except ConnectionLost:
-                held.broken = True
-                raise
-            except DatabaseError:
-                raise
-            except BaseException:
-                held.dirty = True
-                raise
+            return await run_on(binding.held, op, sql, params, extra)
         pool = self._pool or await self._route(query)
         held = pool.acquire_nowait() or await pool.acquire()
         try:
@@ -312,15 +302,7 @@ class Database(Executor):
         # the pool has checked; writes never are (they may have been applied).
         held = await pool.acquire()
         try:
-            return await op(held.raw, sql, params, extra)
-        except ConnectionLost:
-            held.broken = True
-            raise
-        except DatabaseError:
-            raise
-        except BaseException:
-            held.dirty = True
-            raise
+            return await run_on(held, op, sql, params, extra)
         finally:
             pool.release(held)
 

@@ -17,17 +17,15 @@ import asyncpg
 
 from .._row import Row
 from .._url import DatabaseURL
-from ..errors import DatabaseError, DataError, ProgrammingError, QueryError, TransactionError
-from ._base import ConnectOptions, Driver, Isolation, ParamStyle
+from ..errors import DatabaseError, DataError, ProgrammingError, QueryError
+from ._base import ConnectOptions, Driver, ParamStyle
 from ._postgres import (
     PgTarget,
-    begin_sql,
+    PgTransactionStatements,
     connect_failed,
     connection_lost,
     copy_sql,
     pg_target,
-    quote_ident,
-    quote_literal,
     rowcount,
 )
 from ._sqlstate import is_connection_sqlstate, nul_in_sql, query_error, transaction_state_error
@@ -54,7 +52,7 @@ class AsyncpgRow(asyncpg.Record):  # type: ignore[misc]
 Row.register(AsyncpgRow)
 
 
-class AsyncpgConnection:
+class AsyncpgConnection(PgTransactionStatements):
     """One asyncpg connection behind the DriverConnection protocol."""
 
     __slots__ = ("_conn", "_lost", "_target")
@@ -192,61 +190,6 @@ class AsyncpgConnection:
         except Exception as exc:
             raise self._error(exc, sql) from exc
         return status
-
-    async def begin(
-        self,
-        *,
-        isolation: Isolation | None = None,
-        readonly: bool = False,
-        deferrable: bool = False,
-    ) -> None:
-        """BEGIN with the isolation level and access mode asked for."""
-        await self._run(begin_sql(isolation, readonly, deferrable))
-
-    async def commit(self) -> None:
-        """COMMIT; a transaction that had already failed raises instead of rolling back quietly."""
-        if await self._run("COMMIT") == "ROLLBACK":
-            raise TransactionError(
-                "the transaction had failed on an earlier statement, so COMMIT rolled it "
-                "back: nothing was committed"
-            )
-
-    async def rollback(self) -> None:
-        """ROLLBACK."""
-        await self._run("ROLLBACK")
-
-    async def savepoint(self, name: str) -> None:
-        """SAVEPOINT ``name``."""
-        await self._run(f"SAVEPOINT {quote_ident(name)}")
-
-    async def release_savepoint(self, name: str) -> None:
-        """RELEASE SAVEPOINT ``name``."""
-        await self._run(f"RELEASE SAVEPOINT {quote_ident(name)}")
-
-    async def rollback_to_savepoint(self, name: str) -> None:
-        """ROLLBACK TO SAVEPOINT ``name``."""
-        await self._run(f"ROLLBACK TO SAVEPOINT {quote_ident(name)}")
-
-    async def prepare_transaction(self, gid: str) -> None:
-        """PREPARE TRANSACTION ``gid``; the connection is then outside any transaction."""
-        await self._run(f"PREPARE TRANSACTION {quote_literal(gid)}")
-
-    async def commit_prepared(self, gid: str) -> None:
-        """COMMIT PREPARED ``gid`` (from any connection to the same database)."""
-        await self._run(f"COMMIT PREPARED {quote_literal(gid)}")
-
-    async def rollback_prepared(self, gid: str) -> None:
-        """ROLLBACK PREPARED ``gid``."""
-        await self._run(f"ROLLBACK PREPARED {quote_literal(gid)}")
-
-    async def ping(self) -> None:
-        """A round trip; raises ConnectionLost when the connection is dead."""
-        await self._run("SELECT 1")
-
-    async def reset(self) -> None:
-        """Roll back a transaction left open; a clean (or dead) connection costs no round trip."""
-        if not self.is_closed() and self._conn.is_in_transaction():
-            await self._run("ROLLBACK")
 
     async def close(self) -> None:
         """Close gracefully, falling back to terminate(); never raises."""

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from .._url import DatabaseURL
-from ..errors import ConfigurationError, ConnectionFailed, ConnectionLost
+from ..errors import ConfigurationError, ConnectionFailed, ConnectionLost, TransactionError
 from ._base import ConnectOptions, Isolation
 
 __all__ = [
     "PgTarget",
+    "PgTransactionStatements",
     "begin_sql",
     "connect_failed",
     "connection_lost",
@@ -219,3 +220,79 @@ def begin_sql(isolation: Isolation | None, readonly: bool, deferrable: bool) -> 
             f"unknown isolation level {isolation!r}; use one of: "
             f"{', '.join(k for k in _ISOLATION_SQL if k)}"
         ) from None
+
+
+class PgTransactionStatements:
+    """The transaction statements, the same text on both PostgreSQL drivers.
+
+    A driver's connection class inherits these and supplies ``_run(sql)`` (run one
+    statement without parameters, return its status tag), ``in_transaction`` and
+    ``is_closed()``.
+    """
+
+    __slots__ = ()
+
+    async def _run(self, sql: str) -> str | None:
+        raise NotImplementedError
+
+    @property
+    def in_transaction(self) -> bool:
+        raise NotImplementedError
+
+    def is_closed(self) -> bool:
+        raise NotImplementedError
+
+    async def begin(
+        self,
+        *,
+        isolation: Isolation | None = None,
+        readonly: bool = False,
+        deferrable: bool = False,
+    ) -> None:
+        """BEGIN with the isolation level and access mode asked for."""
+        await self._run(begin_sql(isolation, readonly, deferrable))
+
+    async def commit(self) -> None:
+        """COMMIT; a transaction that had already failed raises instead of rolling back quietly."""
+        if await self._run("COMMIT") == "ROLLBACK":
+            raise TransactionError(
+                "the transaction had failed on an earlier statement, so COMMIT rolled it "
+                "back: nothing was committed"
+            )
+
+    async def rollback(self) -> None:
+        """ROLLBACK."""
+        await self._run("ROLLBACK")
+
+    async def savepoint(self, name: str) -> None:
+        """SAVEPOINT ``name``."""
+        await self._run(f"SAVEPOINT {quote_ident(name)}")
+
+    async def release_savepoint(self, name: str) -> None:
+        """RELEASE SAVEPOINT ``name``."""
+        await self._run(f"RELEASE SAVEPOINT {quote_ident(name)}")
+
+    async def rollback_to_savepoint(self, name: str) -> None:
+        """ROLLBACK TO SAVEPOINT ``name``."""
+        await self._run(f"ROLLBACK TO SAVEPOINT {quote_ident(name)}")
+
+    async def prepare_transaction(self, gid: str) -> None:
+        """PREPARE TRANSACTION ``gid``; the connection is then outside any transaction."""
+        await self._run(f"PREPARE TRANSACTION {quote_literal(gid)}")
+
+    async def commit_prepared(self, gid: str) -> None:
+        """COMMIT PREPARED ``gid`` (from any connection to the same database)."""
+        await self._run(f"COMMIT PREPARED {quote_literal(gid)}")
+
+    async def rollback_prepared(self, gid: str) -> None:
+        """ROLLBACK PREPARED ``gid``."""
+        await self._run(f"ROLLBACK PREPARED {quote_literal(gid)}")
+
+    async def ping(self) -> None:
+        """A round trip; raises ConnectionLost when the connection is dead."""
+        await self._run("SELECT 1")
+
+    async def reset(self) -> None:
+        """Roll back a transaction left open; a clean (or dead) connection costs no round trip."""
+        if not self.is_closed() and self.in_transaction:
+            await self._run("ROLLBACK")
