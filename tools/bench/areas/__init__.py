@@ -1,0 +1,1 @@
+"""Benchmark areas: one module per area of BENCH.md, each exposing ``AREA``."""
