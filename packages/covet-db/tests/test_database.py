@@ -373,3 +373,19 @@ async def test_statements_before_connect_connect_lazily(
         assert await db.fetch_val("SELECT 40 + 2") == 42
     finally:
         await db.close()
+
+
+async def test_rows_behave_the_same_on_every_driver(db: Database) -> None:
+    row = await db.fetch_one("SELECT 1 AS a, 'x' AS b, 3 AS a")
+    assert row is not None
+    assert isinstance(row, Row)
+    # duplicate names: the last one wins for key and attribute access, as in asyncpg
+    assert (row["a"], row.a, row[0], row[2]) == (3, 3, 1, 3)
+    assert tuple(row) == (1, "x", 3)
+    assert len(row) == 3
+    assert row.get("b") == "x"
+    assert row.get("missing", "default") == "default"
+    with pytest.raises(KeyError):
+        row["missing"]
+    with pytest.raises(AttributeError):
+        _ = row.missing

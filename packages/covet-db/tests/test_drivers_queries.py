@@ -7,7 +7,8 @@ on a fresh SQLite file or a fresh PostgreSQL schema.
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from covet.db.errors import (
     UniqueViolation,
 )
 
-from ._driver_targets import Target
+from ._driver_targets import PG, Target, open_target
 
 # --- statements ----------------------------------------------------------------------------
 
@@ -465,3 +466,190 @@ async def test_json_comes_back_as_the_server_text(pg_target: Target) -> None:
         assert (row.b, row.j) == ('{"a": [1, "ü"]}', "[1, 2]")
     finally:
         await conn.close()
+
+
+# --- results whose columns change ------------------------------------------------------------
+
+
+async def test_rows_follow_the_columns_of_each_result(
+    target: Target, conn: DriverConnection
+) -> None:
+    # Drivers remember column shapes per statement; the same SQL text must still give the
+    # names the server sends now (SELECT * after a rename), not the ones it sent before.
+    await _users(target, conn)
+    select = "SELECT * FROM users ORDER BY id"
+    for _ in range(3):  # prepared by now where the driver prepares
+        first = await conn.fetch_one(select, ())
+        assert first is not None and first.name == "ada"
+    await conn.execute("ALTER TABLE users RENAME COLUMN name TO title", ())
+    first = await conn.fetch_one(select, ())
+    assert first is not None and list(first.keys()) == ["id", "title"] and first.title == "ada"
+    with pytest.raises(AttributeError, match="name"):
+        _ = first.name
+    rows = await conn.fetch_all(select, ())
+    assert [dict(row.items()) for row in rows[:1]] == [{"id": 1, "title": "ada"}]
+    # another shape from another statement on the same connection
+    pair = await conn.fetch_one("SELECT 1 AS a, 3 AS b", ())
+    assert pair is not None and (pair.a, pair.b, tuple(pair)) == (1, 3, (1, 3))
+
+
+async def test_large_then_small_results_on_one_connection(pg_target: Target) -> None:
+    conn = await pg_target.connect()
+    try:
+        big = await conn.fetch_all("SELECT n, n * 2 AS twice FROM generate_series(1, 5000) n", ())
+        assert len(big) == 5000 and (big[-1].n, big[-1].twice) == (5000, 10000)
+        assert await conn.execute("SELECT generate_series(1, 3000)", ()) == 3000
+        small = await conn.fetch_one(pg_target.sql("SELECT ?::int AS x, 'y' AS y"), (7,))
+        assert small is not None and dict(small.items()) == {"x": 7, "y": "y"}
+        assert await conn.fetch_val("SELECT 1 AS one", ()) == 1
+        assert big[0].twice == 2  # rows already returned are unaffected
+    finally:
+        await conn.close()
+
+
+# --- large bulk loads (psycopg: binary COPY where it stores exactly what text would) ----------
+
+_MANY = 1234  # more than two of the psycopg driver's COPY batches
+_WIDE_DDL = (
+    "CREATE TABLE wide (id INTEGER PRIMARY KEY, small SMALLINT, big BIGINT, "
+    "f DOUBLE PRECISION, s TEXT, v VARCHAR(20), c CHAR(4), flag BOOLEAN, b BYTEA, day DATE, "
+    "at TIMESTAMP, atz TIMESTAMPTZ, u UUID)"
+)
+_WIDE_COLUMNS = [
+    "id", "small", "big", "f", "s", "v", "c", "flag", "b", "day", "at", "atz", "u"
+]  # fmt: skip
+
+
+def _wide(i: int) -> tuple[Any, ...]:
+    if i % 11 == 0:
+        return (i, *[None] * (len(_WIDE_COLUMNS) - 1))
+    return (
+        i,
+        i % 65535 - 32767,
+        2**62 - i,
+        i / 3 if i % 2 else i,  # an int is a fine float8
+        f"s{i} ✓ 'q' \\ \t tab\nline",
+        f"v{i}",
+        f"{i % 10000:>4}",
+        i % 3 == 0,
+        bytes([i % 256, 0, 255]),
+        date(2000, 1, 1) + timedelta(days=i),
+        datetime(2024, 1, 1, 12) + timedelta(seconds=i, microseconds=i),
+        datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=i % 5 - 2))) + timedelta(minutes=i),
+        uuid.UUID(int=i * 7919),
+    )
+
+
+async def test_large_copy_round_trips_every_type(pg_target: Target) -> None:
+    conn = await pg_target.connect()
+    try:
+        await conn.execute(_WIDE_DDL, ())
+        records = [_wide(i) for i in range(1, _MANY + 1)]
+        assert await conn.copy_records("wide", iter(records), columns=_WIDE_COLUMNS) == _MANY
+        rows = await conn.fetch_all(f"SELECT {', '.join(_WIDE_COLUMNS)} FROM wide ORDER BY id", ())
+        assert [tuple(row) for row in rows] == records
+        assert not conn.in_transaction
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def psycopg_conn(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[DriverConnection]:
+    async for target in open_target("psycopg", request, tmp_path):
+        connection = await target.connect()
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+
+@PG
+async def test_large_copy_still_takes_values_only_text_reads(
+    psycopg_conn: DriverConnection,
+) -> None:
+    # psycopg COPYs in text, where the server parses each value: a later batch of values
+    # that binary COPY cannot send ('42' for an integer) is loaded exactly as before.
+    conn = psycopg_conn
+    await conn.execute("CREATE TABLE t (id INTEGER, at TIMESTAMPTZ, label TEXT)", ())
+    at = datetime(2024, 3, 1, tzinfo=UTC)
+    records: list[tuple[Any, ...]] = [(i, at, f"n{i}") for i in range(1, _MANY + 1)]
+    records[900] = ("901", "2024-03-01 00:00:00+00", 901)  # str, str, int: text spellings
+    assert await conn.copy_records("t", records, columns=["id", "at", "label"]) == _MANY
+    assert await conn.fetch_val("SELECT count(*) FROM t WHERE at = '2024-03-01Z'", ()) == _MANY
+    assert await conn.fetch_val("SELECT label FROM t WHERE id = 901", ()) == "901"
+    assert await conn.fetch_val("SELECT sum(id) FROM t", ()) == _MANY * (_MANY + 1) // 2
+    assert not conn.in_transaction
+
+
+@PG
+async def test_large_copy_fails_as_text_copy_does_and_inserts_nothing(
+    psycopg_conn: DriverConnection,
+) -> None:
+    conn = psycopg_conn
+    await conn.execute("CREATE TABLE t (id INTEGER, label TEXT)", ())
+    good = [(i, f"n{i}") for i in range(1, _MANY + 1)]
+    # a bool is not an integer in text ("t"): never sent as 1 in binary, in any batch
+    for where in (3, 900):
+        records: list[tuple[Any, ...]] = list(good)
+        records[where] = (True, "bool")
+        with pytest.raises(DataError, match=r'integer: "t"'):
+            await conn.copy_records("t", records, columns=["id", "label"])
+        assert await conn.fetch_val("SELECT count(*) FROM t", ()) == 0
+        assert not conn.in_transaction
+    # inside the caller's transaction: the failure is the transaction's, as for any COPY
+    await conn.begin()
+    await conn.execute("INSERT INTO t VALUES (0, 'before')", ())
+    records = [*good[:700], ("x", "bad"), *good[700:]]
+    with pytest.raises(DataError, match="integer"):
+        await conn.copy_records("t", records, columns=["id", "label"])
+    assert conn.in_transaction
+    await conn.rollback()
+    assert await conn.fetch_val("SELECT count(*) FROM t", ()) == 0
+    # NUL in text: the same clear error, large or small
+    with pytest.raises(DataError, match="NUL"):
+        await conn.copy_records("t", [*good, (0, "a\x00b")], columns=["id", "label"])
+    assert await conn.copy_records("t", good, columns=["id", "label"]) == _MANY
+
+
+@PG
+async def test_large_copy_reads_datetimes_as_text_copy_does(
+    psycopg_conn: DriverConnection,
+) -> None:
+    # A naive datetime into TIMESTAMPTZ means the session's time zone, and an aware one into
+    # TIMESTAMP keeps its wall-clock time: large COPYs store what small ones do.
+    conn = psycopg_conn
+    await conn.execute("SET TIME ZONE 'Asia/Kolkata'", ())
+    await conn.execute("CREATE TABLE t (id INTEGER, atz TIMESTAMPTZ, at TIMESTAMP)", ())
+    naive = datetime(2024, 6, 1, 8, 30)
+    aware = datetime(2024, 6, 1, 8, 30, tzinfo=timezone(timedelta(hours=-7)))
+    records = [(i, naive, aware) for i in range(1, _MANY + 1)]
+    assert await conn.copy_records("t", records, columns=["id", "atz", "at"]) == _MANY
+    assert await conn.copy_records("t", [(0, naive, aware)], columns=["id", "atz", "at"]) == 1
+    distinct = await conn.fetch_one(
+        "SELECT count(DISTINCT atz) AS a, count(DISTINCT at) AS b FROM t", ()
+    )
+    assert distinct is not None and (distinct.a, distinct.b) == (1, 1)
+    row = await conn.fetch_one("SELECT atz, at FROM t WHERE id = 1", ())
+    assert row is not None
+    assert row.atz == naive.replace(tzinfo=timezone(timedelta(hours=5, minutes=30)))
+    assert row.at == naive
+
+
+@PG
+async def test_large_copy_into_other_types_and_missing_targets(
+    psycopg_conn: DriverConnection,
+) -> None:
+    conn = psycopg_conn
+    # NUMERIC and JSONB are sent as text: a str is JSON text, not a JSON string
+    await conn.execute("CREATE TABLE t (d NUMERIC(8, 2), j JSONB)", ())
+    records = [(Decimal("1.50"), '{"k": 1}')] * _MANY
+    assert await conn.copy_records("t", records, columns=["d", "j"]) == _MANY
+    row = await conn.fetch_one("SELECT d, j::text AS j, jsonb_typeof(j) AS kind FROM t LIMIT 1", ())
+    assert row is not None and (row.d, row.j, row.kind) == (Decimal("1.50"), '{"k": 1}', "object")
+    with pytest.raises(ProgrammingError, match="missing"):
+        await conn.copy_records("missing", [(1,)] * _MANY, columns=["d"])
+    with pytest.raises(ProgrammingError, match="nope"):
+        await conn.copy_records("t", [(1,)] * _MANY, columns=["nope"])
+    assert not conn.in_transaction

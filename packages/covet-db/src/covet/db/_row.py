@@ -48,11 +48,12 @@ class Row(ABC):
 
 
 def column_index(names: Iterable[str]) -> dict[str, int]:
-    """Map column names to positions; with duplicate names the first one wins, as in SQL."""
-    index: dict[str, int] = {}
-    for position, name in enumerate(names):
-        index.setdefault(name, position)
-    return index
+    """Map column names to positions.
+
+    With duplicate names (``SELECT 1 AS a, 2 AS a``) the last one wins, as in asyncpg's
+    records, so ``row["a"]`` is the same on every driver; read the others by position.
+    """
+    return {name: position for position, name in enumerate(names)}
 
 
 class TupleRow(Row):
