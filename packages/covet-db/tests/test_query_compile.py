@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from typing import Any
 
 import pytest
@@ -552,3 +554,86 @@ def test_identifiers_with_quotes_are_doubled() -> None:
     assert pg(select(odd.c['col"umn']))[0] == (
         'SELECT "s""c"."we""ird"."col""umn" FROM "s""c"."we""ird"'
     )
+
+
+def test_cached_shapes_keep_apart_the_from_items_columns_imply() -> None:
+    # A select's cache key leaves inferred FROM items out where the columns name them
+    # in full (tables, aliases); statements alike but for what those columns read
+    # must still get their own SQL and parameters, whichever compiles first.
+    posts = table("posts", "id", "user_id")
+    by_users, by_posts = users.alias("x"), posts.alias("x")
+    for _ in range(2):
+        assert pg(select(by_users.c.id)) == ('SELECT "x"."id" FROM "users" AS "x"', ())
+        assert pg(select(by_posts.c.id)) == ('SELECT "x"."id" FROM "posts" AS "x"', ())
+    named = select(users.c.id).where(users.c.name == "ada").subquery("s")
+    numbered = select(posts.c.id).where(posts.c.user_id == 7).subquery("s")
+    for _ in range(2):
+        assert pg(select(named.c.id).where(named.c.id > 1)) == (
+            'SELECT "s"."id" FROM (SELECT "users"."id" FROM "users" WHERE "users"."name" = $1)'
+            ' AS "s" WHERE "s"."id" > $2',
+            ("ada", 1),
+        )
+        assert pg(select(numbered.c.id).where(numbered.c.id > 2)) == (
+            'SELECT "s"."id" FROM (SELECT "posts"."id" FROM "posts" WHERE "posts"."user_id" = $1)'
+            ' AS "s" WHERE "s"."id" > $2',
+            (7, 2),
+        )
+    joined = select(users.c.id).join(numbered, numbered.c.id == users.c.id)
+    assert pg(joined) == (
+        f'SELECT {UID} FROM {U} JOIN (SELECT "posts"."id" FROM "posts" WHERE'
+        f' "posts"."user_id" = $1) AS "s" ON "s"."id" = {UID}',
+        (7,),
+    )
+
+
+def test_derived_statements_do_not_share_compiled_state() -> None:
+    base = select(users.c.id).where(users.c.id > 1)
+    assert pg(base) == (f"SELECT {UID} FROM {U} WHERE {UID} > $1", (1,))
+    narrower = base.where(users.c.name == "ada")
+    limited = base.limit(3)
+    assert pg(narrower) == (f"SELECT {UID} FROM {U} WHERE {UID} > $1 AND {UNAME} = $2", (1, "ada"))
+    assert pg(limited) == (f"SELECT {UID} FROM {U} WHERE {UID} > $1 LIMIT $2", (1, 3))
+    assert pg(base) == (f"SELECT {UID} FROM {U} WHERE {UID} > $1", (1,))
+    # The same shape with other values: the cached SQL, this statement's parameters.
+    assert pg(select(users.c.id).where(users.c.id > 9)) == (
+        f"SELECT {UID} FROM {U} WHERE {UID} > $1",
+        (9,),
+    )
+
+
+def test_where_conditions_are_anded_flat() -> None:
+    one, two, three = users.c.id == 1, users.c.name == "x", users.c.id > 5
+    assert pg(select(users.c.id).where(one | two)) == (
+        f"SELECT {UID} FROM {U} WHERE {UID} = $1 OR {UNAME} = $2",
+        (1, "x"),
+    )
+    assert pg(select(users.c.id).where(one | two, three)) == (
+        f"SELECT {UID} FROM {U} WHERE ({UID} = $1 OR {UNAME} = $2) AND {UID} > $3",
+        (1, "x", 5),
+    )
+    flat = f"SELECT {UID} FROM {U} WHERE {UID} = $1 AND {UNAME} = $2 AND {UID} > $3"
+    assert pg(select(users.c.id).where(and_(one, two)).where(three)) == (flat, (1, "x", 5))
+    assert pg(select(users.c.id).where(one).where(two & three)) == (flat, (1, "x", 5))
+    assert pg(select(users.c.id).where()) == (f"SELECT {UID} FROM {U}", ())
+
+
+def test_tables_without_declared_columns_take_any_attribute() -> None:
+    from covet.db.query import Table
+
+    loose = Table("loose")
+    assert isinstance(loose, Table)
+    assert loose.anything.name == "anything"
+    assert loose.alias("l").other.name == "other"
+    assert pg(select(loose.a, loose.alias("l").b))[0] == (
+        'SELECT "loose"."a", "l"."b" FROM "loose", "loose" AS "l"'
+    )
+    assert Table(name="kw").anything.name == "anything"
+    with pytest.raises(AttributeError, match="nme"):
+        _ = users.alias("u").nme
+    with pytest.raises(AttributeError, match="has no column 'nme'"):
+        _ = users.alias("u").c.nme
+    # Tables and aliases survive copy and pickle, loose or declared.
+    for item in (users, loose, users.alias("u"), loose.alias("l")):
+        for clone in (copy.copy(item), copy.deepcopy(item), pickle.loads(pickle.dumps(item))):
+            assert str(select(clone.c.id)) == str(select(item.c.id))
+    assert pickle.loads(pickle.dumps(loose)).anything.name == "anything"

@@ -27,6 +27,8 @@ class Shaped(Protocol):
 
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]: ...
 
+    def _cache_shape(self) -> tuple[Hashable, tuple[Any, ...]]: ...
+
     def _render_stmt(self, w: SQLWriter) -> None: ...
 
 
@@ -87,10 +89,13 @@ def compile_shape(
     stmt: Shaped, dialect: Dialect, values: Mapping[str, Any] | None
 ) -> tuple[str, tuple[Any, ...]]:
     """``stmt`` as SQL and parameters for ``dialect``, from the cache when seen before."""
-    key, params = stmt._shape()
+    key, params = stmt._cache_shape()
     entry: Entry | None = dialect.cache.get(key)
     if entry is None:
-        entry = _new_entry(stmt, dialect, key, params)
+        key, params = stmt._shape()
+        entry = dialect.cache.get(key)
+        if entry is None:
+            entry = _new_entry(stmt, dialect, key, params)
     if entry.plain and not values:
         return entry.sql, params
     return _finish(stmt, dialect, entry, params, values)
@@ -132,11 +137,11 @@ def fill_named(
     """``params`` with each bindparam() slot replaced by its value from ``values``."""
     values = values or {}
     wanted = {params[i].name for i in named}
-    missing = sorted(wanted.difference(values))
-    if missing:
-        raise CompileError(f"no value for bindparam(s): {', '.join(missing)}")
-    extra = sorted(set(values).difference(wanted))
-    if extra:
+    if wanted != values.keys():
+        missing = sorted(wanted.difference(values))
+        if missing:
+            raise CompileError(f"no value for bindparam(s): {', '.join(missing)}")
+        extra = sorted(set(values).difference(wanted))
         raise CompileError(
             f"values given for unknown parameter(s): {', '.join(map(str, extra))}; "
             f"the statement's bindparam() names are: {', '.join(sorted(wanted)) or '(none)'}"

@@ -115,7 +115,7 @@ def compile_statement(
             query = _fill_insert(query, _check_values(values))
         else:
             # The per-call path: a known shape is one lookup.
-            key, params = query._shape()
+            key, params = query._cache_shape()
             entry = dialect.cache.get(key)
             if entry is not None and entry.plain:
                 return entry.sql, params

@@ -7,7 +7,7 @@ written into the SQL text.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, ClassVar
 
 from ..errors import CompileError
@@ -37,6 +37,7 @@ __all__ = [
     "OrderItem",
     "ScalarSelect",
     "ValueOp",
+    "binary_op",
     "coerce",
     "coerce_condition",
 ]
@@ -46,6 +47,33 @@ _NOT_BOOL = (
     "& | ~ (or and_(), or_(), not_()), not with Python's and/or/not, and do not use a "
     "SQL expression in an if"
 )
+
+
+def _comparison(op: str) -> Callable[[ColumnElement, object], ColumnElement]:
+    """The method behind one comparison operator: ``col >= 18`` and the like.
+
+    Comparisons are the nodes a query builds most, so the common cases take the fewest
+    calls: a plain value's ValueOp is filled in right here.
+    """
+
+    def compare(self: ColumnElement, other: object) -> ColumnElement:
+        if isinstance(other, ClauseElement):
+            if isinstance(other, ColumnElement) and other._quantified is None:
+                return binary_op(self, op, other, P_CMP)
+            return _compare(self, op, other)
+        if other is None:
+            return _compare(self, op, other)
+        node = ValueOp()  # no __init__: the slots are filled here
+        # Same key as BinaryOp(left, op, Bind(value)): the same SQL.
+        node._key = (op, self._key, "?")
+        params = self._params
+        node._params = (*params, other) if params else (other,)
+        node.left = self
+        node.operator = op
+        node.value = other
+        return node
+
+    return compare
 
 
 class ColumnElement(ClauseElement):
@@ -66,79 +94,44 @@ class ColumnElement(ClauseElement):
     def __bool__(self) -> bool:
         raise TypeError(_NOT_BOOL)
 
-    # comparisons
-    def __eq__(self, other: object) -> ColumnElement:  # type: ignore[override]
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, "=", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, "=", other)
-        return ValueOp(self, "=", other)
-
-    def __ne__(self, other: object) -> ColumnElement:  # type: ignore[override]
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, "<>", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, "<>", other)
-        return ValueOp(self, "<>", other)
-
-    def __lt__(self, other: object) -> ColumnElement:
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, "<", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, "<", other)
-        return ValueOp(self, "<", other)
-
-    def __le__(self, other: object) -> ColumnElement:
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, "<=", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, "<=", other)
-        return ValueOp(self, "<=", other)
-
-    def __gt__(self, other: object) -> ColumnElement:
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, ">", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, ">", other)
-        return ValueOp(self, ">", other)
-
-    def __ge__(self, other: object) -> ColumnElement:
-        if isinstance(other, ColumnElement) and other._quantified is None:
-            return BinaryOp(self, ">=", other, P_CMP)
-        if other is None or isinstance(other, ClauseElement):
-            return _compare(self, ">=", other)
-        return ValueOp(self, ">=", other)
+    # comparisons (see _comparison)
+    __eq__ = _comparison("=")  # type: ignore[assignment]
+    __ne__ = _comparison("<>")  # type: ignore[assignment]
+    __lt__ = _comparison("<")
+    __le__ = _comparison("<=")
+    __gt__ = _comparison(">")
+    __ge__ = _comparison(">=")
 
     # arithmetic
     def __add__(self, other: object) -> ColumnElement:
-        return BinaryOp(self, "+", coerce(other), P_ADD)
+        return binary_op(self, "+", coerce(other), P_ADD)
 
     def __radd__(self, other: object) -> ColumnElement:
-        return BinaryOp(coerce(other), "+", self, P_ADD)
+        return binary_op(coerce(other), "+", self, P_ADD)
 
     def __sub__(self, other: object) -> ColumnElement:
-        return BinaryOp(self, "-", coerce(other), P_ADD)
+        return binary_op(self, "-", coerce(other), P_ADD)
 
     def __rsub__(self, other: object) -> ColumnElement:
-        return BinaryOp(coerce(other), "-", self, P_ADD)
+        return binary_op(coerce(other), "-", self, P_ADD)
 
     def __mul__(self, other: object) -> ColumnElement:
-        return BinaryOp(self, "*", coerce(other), P_MUL)
+        return binary_op(self, "*", coerce(other), P_MUL)
 
     def __rmul__(self, other: object) -> ColumnElement:
-        return BinaryOp(coerce(other), "*", self, P_MUL)
+        return binary_op(coerce(other), "*", self, P_MUL)
 
     def __truediv__(self, other: object) -> ColumnElement:
-        return BinaryOp(self, "/", coerce(other), P_MUL)
+        return binary_op(self, "/", coerce(other), P_MUL)
 
     def __rtruediv__(self, other: object) -> ColumnElement:
-        return BinaryOp(coerce(other), "/", self, P_MUL)
+        return binary_op(coerce(other), "/", self, P_MUL)
 
     def __mod__(self, other: object) -> ColumnElement:
-        return BinaryOp(self, "%", coerce(other), P_MUL)
+        return binary_op(self, "%", coerce(other), P_MUL)
 
     def __rmod__(self, other: object) -> ColumnElement:
-        return BinaryOp(coerce(other), "%", self, P_MUL)
+        return binary_op(coerce(other), "%", self, P_MUL)
 
     def __neg__(self) -> ColumnElement:
         return Negative(self)
@@ -215,11 +208,11 @@ class ColumnElement(ClauseElement):
 
     def is_distinct_from(self, other: object) -> ColumnElement:
         """``IS DISTINCT FROM``: ``<>`` where NULL equals NULL."""
-        return BinaryOp(self, "IS DISTINCT FROM", coerce(other), P_CMP)
+        return binary_op(self, "IS DISTINCT FROM", coerce(other), P_CMP)
 
     def is_not_distinct_from(self, other: object) -> ColumnElement:
         """``IS NOT DISTINCT FROM``: ``=`` where NULL equals NULL."""
-        return BinaryOp(self, "IS NOT DISTINCT FROM", coerce(other), P_CMP)
+        return binary_op(self, "IS NOT DISTINCT FROM", coerce(other), P_CMP)
 
     def any(self, values: Iterable[Any] | SelectBase) -> ColumnElement:
         """``col = ANY(values)``: same as ``in_`` for a list or a select."""
@@ -227,7 +220,7 @@ class ColumnElement(ClauseElement):
 
     def concat(self, other: object) -> ColumnElement:
         """String concatenation, ``||``."""
-        return BinaryOp(self, "||", coerce(other), P_OP)
+        return binary_op(self, "||", coerce(other), P_OP)
 
     def op(self, operator: str) -> _CustomOp:
         """A binary operator by its SQL spelling: ``col.op("@>")(other)``."""
@@ -314,17 +307,13 @@ class Keyword(ColumnElement):
 
 
 class BinaryOp(ColumnElement):
-    """``left op right``."""
+    """``left op right``; built by ``binary_op``."""
 
     __slots__ = ("_prec", "left", "operator", "right")
 
-    def __init__(self, left: ColumnElement, op: str, right: ColumnElement, prec: int) -> None:
-        self._key = (op, left._key, right._key)
-        self._params = left._params + right._params
-        self.left = left
-        self.operator = op
-        self.right = right
-        self._prec = prec  # type: ignore[misc]
+    left: ColumnElement
+    operator: str
+    right: ColumnElement
 
     def __bool__(self) -> bool:
         # Lets ``col in [a, b]`` and list.index work on columns, as identity.
@@ -350,18 +339,14 @@ class BinaryOp(ColumnElement):
 
 
 class ValueOp(ColumnElement):
-    """``expr op $n``: a comparison with a plain value, as one node."""
+    """``expr op $n``: a comparison with a plain value, as one node (see ``_comparison``)."""
 
     __slots__ = ("left", "operator", "value")
     _prec = P_CMP
 
-    def __init__(self, left: ColumnElement, op: str, value: Any) -> None:
-        # Same key as BinaryOp(left, op, Bind(value)): the same SQL.
-        self._key = (op, left._key, "?")
-        self._params = (*left._params, value) if left._params else (value,)
-        self.left = left
-        self.operator = op
-        self.value = value
+    left: ColumnElement
+    operator: str
+    value: Any
 
     def _children(self) -> tuple[ClauseElement, ...]:
         return (self.left,)
@@ -390,7 +375,7 @@ class _CustomOp:
         self.operator = operator
 
     def __call__(self, other: object) -> ColumnElement:
-        return BinaryOp(self.left, self.operator, coerce(other), P_OP)
+        return binary_op(self.left, self.operator, coerce(other), P_OP)
 
 
 class Negative(ColumnElement):
@@ -767,20 +752,33 @@ def coerce_condition(value: object, where: str) -> ColumnElement:
     raise TypeError(f"{where} needs a SQL condition, got {type(value).__name__}: {value!r}")
 
 
-def _compare(left: ColumnElement, op: str, other: object) -> ColumnElement:
+def binary_op(left: ColumnElement, op: str, right: ColumnElement, prec: int) -> BinaryOp:
+    """``left op right``, binding as tightly as ``prec``."""
+    # The node classes built most have no __init__: filling the slots here costs less
+    # than passing the arguments through one (and X() less than object.__new__(X)).
+    node = BinaryOp()
+    node._key = (op, left._key, right._key)
+    node._params = left._params + right._params
+    node.left = left
+    node.operator = op
+    node.right = right
+    node._prec = prec  # type: ignore[misc]
+    return node
+
+
+def _compare(left: ColumnElement, op: str, other: ClauseElement | None) -> ColumnElement:
+    if isinstance(other, ColumnElement):
+        quantified = other._quantified
+        if quantified is None:
+            return binary_op(left, op, other, P_CMP)
+        return quantified(left, op)  # type: ignore[no-any-return]
     if other is None:
         if op == "=":
             return IsNull(left, False)
         if op == "<>":
             return IsNull(left, True)
         raise CompileError(f"cannot compare with None using {op}; use is_null()")
-    if isinstance(other, ColumnElement):
-        if other._quantified is not None:
-            return other._quantified(left, op)  # type: ignore[no-any-return]
-        return BinaryOp(left, op, other, P_CMP)
-    if isinstance(other, SelectBase | ClauseElement):
-        return BinaryOp(left, op, coerce(other), P_CMP)
-    return BinaryOp(left, op, Bind(other), P_CMP)
+    return binary_op(left, op, coerce(other), P_CMP)
 
 
 def _in(left: ColumnElement, values: object, negate: bool) -> ColumnElement:

@@ -43,9 +43,10 @@ class FromClause(ClauseElement):
         """Write the name its columns are qualified with (``"users"`` in ``"users"."id"``)."""
         raise CompileError(f"{type(self).__name__} has no name to qualify columns with")
 
-    def _qual_key(self) -> Hashable:
-        """The shape of the qualifier its columns are written with."""
-        return self._key
+    def _qual_key(self) -> str:
+        """The shape of the qualifier its columns are written with, as a str (part of
+        each column's key). Tables, aliases and CTEs make it their whole key."""
+        return "?" + repr(self._key)
 
     def _covers(self) -> tuple[Hashable, ...]:
         """Keys of the named FROM items this one brings in (a join brings both sides)."""
@@ -86,7 +87,10 @@ class Column(ColumnElement):
     def __init__(self, name: str, table: FromClause | None) -> None:
         if type(name) is not str or not name:
             raise CompileError(f"a column name must be a non-empty str, got {name!r}")
-        self._key = ("col", None if table is None else table._qual_key(), name)
+        # A str, so that a statement's shape key hashes fast: the qualifier's key, then
+        # the name quoted as in SQL (which keeps the parts apart).
+        quoted = '"' + name.replace('"', '""') + '"'
+        self._key = "C" + quoted if table is None else "C" + table._qual_key() + "." + quoted
         self._params = ()
         self.name = name
         self.table = table
@@ -207,16 +211,14 @@ class Join(FromClause):
         if kind == "cross":
             if on is not None:
                 raise CompileError("a CROSS JOIN takes no ON condition")
-        elif on is None:
-            raise CompileError(
-                f"join({right!r}) needs an ON condition, for example "
-                "join(orders, orders.c.user_id == users.c.id); use cross_join() for none"
-            )
+            self._key = ("join", kind, left._key, right._key, None)
+            self._params = left._params + right._params
         else:
-            on = coerce_condition(on, "join(on=...)")
-        self._key = ("join", kind, left._key, right._key, None if on is None else on._key)
-        params = left._params + right._params
-        self._params = params if on is None else params + on._params
+            given: object = on
+            cond = given if isinstance(given, ColumnElement) else _join_condition(given, right)
+            self._key = ("join", kind, left._key, right._key, cond._key)
+            self._params = left._params + right._params + cond._params
+            on = cond
         self.left = left
         self.right = right
         self.on = on
@@ -235,3 +237,12 @@ class Join(FromClause):
 
     def __repr__(self) -> str:
         return f"Join({self.left!r}, {self.right!r}, kind={self.kind!r})"
+
+
+def _join_condition(on: object, right: FromClause) -> ColumnElement:
+    if on is None:
+        raise CompileError(
+            f"join({right!r}) needs an ON condition, for example "
+            "join(orders, orders.c.user_id == users.c.id); use cross_join() for none"
+        )
+    return coerce_condition(on, "join(on=...)")

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import CompileError
 from ._base import P_CMP, ClauseElement
-from ._elements import BinaryOp, Bind, BoolList, ColumnElement, Label, OrderItem
+from ._elements import Bind, BoolList, ColumnElement, Label, OrderItem, binary_op
 from ._operators import Tuple
 
 __all__ = ["keyset_condition"]
@@ -60,15 +60,15 @@ def keyset_condition(
     if len(directions) == 1:
         op = op_for(parts[0][1])
         if len(parts) == 1:
-            return BinaryOp(parts[0][0], op, Bind(values[0]), P_CMP)
+            return binary_op(parts[0][0], op, Bind(values[0]), P_CMP)
         left = Tuple(tuple(element for element, _ in parts))
         right = Tuple(tuple(Bind(v) for v in values))
-        return BinaryOp(left, op, right, P_CMP)
+        return binary_op(left, op, right, P_CMP)
     branches: list[ColumnElement] = []
     for i, (element, descending) in enumerate(parts):
         terms: list[ColumnElement] = [
-            BinaryOp(parts[j][0], "=", Bind(values[j]), P_CMP) for j in range(i)
+            binary_op(parts[j][0], "=", Bind(values[j]), P_CMP) for j in range(i)
         ]
-        terms.append(BinaryOp(element, op_for(descending), Bind(values[i]), P_CMP))
+        terms.append(binary_op(element, op_for(descending), Bind(values[i]), P_CMP))
         branches.append(terms[0] if len(terms) == 1 else BoolList("AND", tuple(terms)))
     return BoolList("OR", tuple(branches))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CompileError
 from ._dialect import quote_identifier
@@ -33,6 +33,19 @@ class Table(FromClause):
 
     __slots__ = ("__dict__", "c", "schema", "table_name")
 
+    _key: str
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Table:
+        # Only a table without declared columns needs __getattr__ (any name is a
+        # column): on CPython 3.11 a class with one reads all its attributes slower.
+        # (No arguments: copy and pickle, which restore the state themselves.)
+        loose = cls is Table and (len(args) == 1 or (not args and "name" in kwargs))
+        return object.__new__(_LooseTable if loose else cls)
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Column: ...
+
     def __init__(self, name: str, *columns: str, schema: str | None = None) -> None:
         self.table_name = _check_name("table", name)
         self.schema = None if schema is None else _check_name("schema", schema)
@@ -40,15 +53,12 @@ class Table(FromClause):
             _check_name("column", col)
         if len(set(columns)) != len(columns):
             raise CompileError(f"table {name!r} declares a column twice: {columns!r}")
-        self._key = ("t", self.schema, name)
+        # A str (see Column): the name, and the schema, quoted as in SQL.
+        quoted = quote_identifier(name)
+        self._key = "T" + quoted if schema is None else f"T{quote_identifier(schema)}.{quoted}"
         self._params = ()
         self.c = ColumnCollection(self, columns if columns else None)
         expose_columns(self, self.c)
-
-    def __getattr__(self, name: str) -> Column:
-        if name.startswith("_") or name in _OWN:
-            raise AttributeError(name)
-        return self.c.__getattr__(name)
 
     def alias(self, name: str) -> TableAlias:
         """The same table under another name: ``FROM "users" AS "u"``."""
@@ -58,6 +68,9 @@ class Table(FromClause):
         if self.c._dynamic is False:
             return tuple(self.c)
         return super()._star_columns()
+
+    def _qual_key(self) -> str:
+        return self._key
 
     def _render_qualifier(self, w: SQLWriter) -> None:
         if self.schema is not None:
@@ -74,27 +87,47 @@ class Table(FromClause):
         return f"table({self.table_name!r})"
 
 
+class _LooseTable(Table):
+    """A table declared without columns: every attribute name is one of its columns."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Column:
+        if name.startswith("_") or name in _OWN:
+            raise AttributeError(name)
+        return self.c.__getattr__(name)
+
+
 class TableAlias(FromClause):
     """A table under another name; its columns are qualified by the alias."""
 
     __slots__ = ("__dict__", "c", "name", "table")
 
+    _key: str
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> TableAlias:
+        # As for Table: __getattr__ only where the columns are not declared.
+        table = args[0] if args else kwargs.get("table")
+        loose = cls is TableAlias and isinstance(table, Table) and table.c._dynamic
+        return object.__new__(_LooseAlias if loose else cls)
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Column: ...
+
     def __init__(self, table: Table, name: str) -> None:
         self.table = table
         self.name = _check_name("alias", name)
-        self._key = ("alias", table._key, name)
+        self._key = f"A{quote_identifier(name)}.{table._key}"
         self._params = ()
         names = tuple(table.c._columns) if table.c._dynamic is False else None
         self.c = ColumnCollection(self, names)
         expose_columns(self, self.c)
 
-    def __getattr__(self, name: str) -> Column:
-        if name.startswith("_") or name in ("c", "name", "table"):
-            raise AttributeError(name)
-        return self.c.__getattr__(name)
-
-    def _qual_key(self) -> Any:
-        return ("a", self.name)
+    def _qual_key(self) -> str:
+        # The whole key, table included: a column's key then says which table it reads,
+        # which lets a select skip FROM inference for a shape already compiled.
+        return self._key
 
     def _star_columns(self) -> tuple[ColumnElement, ...]:
         if self.c._dynamic is False:
@@ -113,6 +146,17 @@ class TableAlias(FromClause):
         return f"{self.table!r}.alias({self.name!r})"
 
 
+class _LooseAlias(TableAlias):
+    """An alias of a table declared without columns: every name is a column."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Column:
+        if name.startswith("_") or name in ("c", "name", "table"):
+            raise AttributeError(name)
+        return self.c.__getattr__(name)
+
+
 class Excluded(FromClause):
     """The row an INSERT ... ON CONFLICT DO UPDATE tried to insert: ``EXCLUDED."col"``."""
 
@@ -120,7 +164,7 @@ class Excluded(FromClause):
     _inferable = False
 
     def __init__(self, table: Table) -> None:
-        self._key = ("excluded",)
+        self._key = "E"
         self._params = ()
         self.c = ColumnCollection(
             self, tuple(table.c._columns) if table.c._dynamic is False else None
@@ -130,6 +174,9 @@ class Excluded(FromClause):
         if name.startswith("_") or name == "c":
             raise AttributeError(name)
         return self.c.__getattr__(name)
+
+    def _qual_key(self) -> str:
+        return "E"
 
     def _render_qualifier(self, w: SQLWriter) -> None:
         w.write("EXCLUDED")

@@ -1,13 +1,15 @@
 """SELECT: ``select(...)`` and its chainable, immutable builder methods.
 
-Every method returns a new statement and leaves the old one as it was. The parts are
-kept with their shape keys and parameters already computed, so a statement's shape is a
-few tuple concatenations, done once per statement object.
+Every method returns a new statement and leaves the old one as it was. Building does
+the least it can (type checks and one copy of the state); the shape key and parameters
+are gathered in one pass when the statement is compiled, and FROM inference and its
+checks run only when a shape is compiled for the first time (see ``_cache_shape``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..errors import CompileError
@@ -21,11 +23,11 @@ from ._elements import (
 )
 from ._from import JOIN_SQL, Column, FromClause, Join, JoinKind
 from ._keyset import keyset_condition
+from ._select_key import PLAIN, RareParts, shape_key
 from ._selectable import (
     Selectable,
     check_count,
     column_items,
-    keys_params,
     names_of,
     order_items,
     render_tail,
@@ -36,82 +38,74 @@ from ._writer import SQLWriter
 
 __all__ = ["Select", "select"]
 
-_new = object.__new__
-
 
 class Select(Selectable):
     """A SELECT statement; build it with ``select(...)`` and its chainable methods."""
 
-    # No __slots__: every builder method copies the state, and a __dict__ copies in one
-    # C call.
+    # Slots, not a __dict__: every builder method copies the state, and copying slots
+    # one by one is cheaper than a dict update (measured on CPython 3.11).
+    __slots__ = (
+        "_cols",
+        "_froms",
+        "_full",
+        "_joins",
+        "_limit",
+        "_memo",
+        "_more",
+        "_order",
+        "_where",
+    )
+
     _cols: tuple[ColumnElement, ...]
-    _cols_kp: tuple[tuple[Hashable, ...], tuple[Any, ...]]
-    _ctes: tuple[CTE, ...]
-    _distinct: bool | tuple[ColumnElement, ...]
     _froms: tuple[FromClause, ...]
-    _group: tuple[ColumnElement, ...]
-    _having: ColumnElement | None
-    _infer: tuple[FromClause, ...]
     _joins: tuple[tuple[str, FromClause, ColumnElement | None], ...]
-    _join_keys: tuple[Hashable, ...]
-    _join_params: tuple[Any, ...]
-    _limit: int | None
-    _lock: tuple[str, tuple[FromClause, ...], str] | None
-    _memo: tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int] | None
-    _offset: int | None
+    _where: tuple[ColumnElement, ...]  # ANDed; AND lists flattened in
     _order: tuple[ClauseElement, ...]
-    _where: ColumnElement | None
+    _limit: int | None
+    _more: RareParts
+    # The shape before FROM inference, and the full one (see _shape); not copied.
+    _memo: tuple[Hashable, tuple[Any, ...]] | None
+    _full: tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int] | None
 
     def _copy(self) -> Select:
-        new: Select = _new(Select)
-        state = new.__dict__
-        state.update(self.__dict__)
-        state["_memo"] = None
+        new = Select()  # no __init__: the slots are filled here
+        new._cols = self._cols
+        new._froms = self._froms
+        new._joins = self._joins
+        new._where = self._where
+        new._order = self._order
+        new._limit = self._limit
+        new._more = self._more
+        new._memo = new._full = None
         return new
 
-    def _set_columns(self, cols: tuple[ColumnElement, ...]) -> None:
-        self._cols = cols
-        self._cols_kp = keys_params(cols)
-        infer: dict[Hashable, FromClause] = {}
-        for col in cols:
-            if type(col) is Column:
-                table = col.table
-                if table is not None and table._inferable and table._key not in infer:
-                    infer[table._key] = table
-            else:
-                for table in col._from_objs():
-                    infer.setdefault(table._key, table)
-        self._infer = tuple(infer.values())
+    def _with_more(self, **changes: Any) -> Select:
+        new = self._copy()
+        new._more = replace(self._more, **changes)
+        return new
 
     # -- columns and FROM -------------------------------------------------------------
     def add_columns(self, *columns: object) -> Select:
         """More columns in the select list."""
         new = self._copy()
-        new._set_columns(self._cols + column_items(columns, "add_columns()"))
+        new._cols = self._cols + column_items(columns, "add_columns()")
         return new
 
     def with_only_columns(self, *columns: object) -> Select:
         """The same statement selecting only ``columns``."""
         new = self._copy()
-        new._set_columns(column_items(columns, "with_only_columns()"))
+        new._cols = column_items(columns, "with_only_columns()")
         return new
 
     def select_from(self, *froms: FromClause | TextClause) -> Select:
         """Add FROM items (without it, FROM is taken from the selected columns)."""
-        items: list[FromClause] = []
-        for given in froms:
-            item: object = given
-            if isinstance(item, TextClause):
-                items.append(TextFrom(item))
-            elif isinstance(item, FromClause):
-                items.append(item)
-            else:
-                hint = " (use .subquery(name))" if isinstance(item, SelectBase) else ""
-                raise TypeError(
-                    f"select_from() takes tables, joins or subqueries{hint}, got {item!r}"
-                )
+        items: tuple[object, ...] = froms
+        for item in items:
+            if not isinstance(item, FromClause):
+                items = _from_items(froms)
+                break
         new = self._copy()
-        new._froms = self._froms + tuple(items)
+        new._froms = self._froms + items  # type: ignore[operator]
         return new
 
     def join(
@@ -134,12 +128,6 @@ class Select(Selectable):
             on = coerce_condition(on, "join(on=...)")
         new = self._copy()
         new._joins = (*self._joins, (kind, target, on))
-        if on is None:
-            new._join_keys = (*self._join_keys, (kind, target._key, None))
-            new._join_params = self._join_params + target._params
-        else:
-            new._join_keys = (*self._join_keys, (kind, target._key, on._key))
-            new._join_params = self._join_params + target._params + on._params
         return new
 
     def left_join(self, target: FromClause, on: ColumnElement) -> Select:
@@ -161,16 +149,15 @@ class Select(Selectable):
     # -- filtering, grouping, ordering ------------------------------------------------
     def where(self, *conditions: object) -> Select:
         """Add conditions, joined with AND to any already there."""
-        items = [
-            c if isinstance(c, ColumnElement) else coerce_condition(c, "where()")
-            for c in conditions
-        ]
+        items: tuple[object, ...] = conditions
+        for cond in items:
+            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
+                items = _and_items(conditions, "where()")
+                break
         if not items:
             return self
-        if self._where is not None:
-            items.insert(0, self._where)
         new = self._copy()
-        new._where = items[0] if len(items) == 1 else BoolList("AND", tuple(items))
+        new._where = self._where + items  # type: ignore[operator]
         return new
 
     def filter_by(self, **equals: object) -> Select:
@@ -186,28 +173,30 @@ class Select(Selectable):
 
     def group_by(self, *columns: ColumnElement) -> Select:
         """``GROUP BY columns`` (added to any already there)."""
-        new = self._copy()
-        new._group = self._group + column_items(columns, "group_by()")
-        return new
+        return self._with_more(group=self._more.group + column_items(columns, "group_by()"))
 
     def having(self, *conditions: object) -> Select:
         """``HAVING conditions``, joined with AND."""
         items = [coerce_condition(c, "having()") for c in conditions]
-        if self._having is not None:
-            items.insert(0, self._having)
+        if self._more.having is not None:
+            items.insert(0, self._more.having)
         if not items:
             return self
-        new = self._copy()
-        new._having = items[0] if len(items) == 1 else BoolList("AND", tuple(items))
-        return new
+        return self._with_more(
+            having=items[0] if len(items) == 1 else BoolList("AND", tuple(items))
+        )
 
     def order_by(self, *items: ColumnElement | OrderItem | None) -> Select:
         """``ORDER BY items`` (added to any already there); ``order_by(None)`` clears it."""
         new = self._copy()
-        if len(items) == 1 and items[0] is None:
-            new._order = ()
-        else:
-            new._order = self._order + order_items(items, "order_by()")
+        for item in items:
+            if not isinstance(item, _ORDERABLE):
+                if len(items) == 1 and item is None:
+                    new._order = ()
+                    return new
+                new._order = self._order + order_items(items, "order_by()")
+                return new
+        new._order = self._order + items  # type: ignore[operator]
         return new
 
     def limit(self, count: int | None) -> Select:
@@ -220,15 +209,11 @@ class Select(Selectable):
 
     def offset(self, count: int | None) -> Select:
         """``OFFSET count`` (a bound parameter); ``None`` removes it."""
-        new = self._copy()
-        new._offset = check_count(count, "offset()")
-        return new
+        return self._with_more(offset=check_count(count, "offset()"))
 
     def distinct(self, *on: ColumnElement) -> Select:
         """``SELECT DISTINCT``; with columns, ``DISTINCT ON (columns)`` (PostgreSQL)."""
-        new = self._copy()
-        new._distinct = column_items(on, "distinct()") if on else True
-        return new
+        return self._with_more(distinct=column_items(on, "distinct()") if on else True)
 
     def after(self, values: Sequence[Any]) -> Select:
         """Keyset pagination: only rows after ``values`` (the last row's order_by values).
@@ -246,9 +231,7 @@ class Select(Selectable):
         for cte in ctes:
             if not isinstance(cte, CTE):
                 raise TypeError(f"with_() takes CTEs (select(...).cte(name)), got {cte!r}")
-        new = self._copy()
-        new._ctes = self._ctes + ctes
-        return new
+        return self._with_more(ctes=self._more.ctes + ctes)
 
     def for_update(
         self,
@@ -275,28 +258,44 @@ class Select(Selectable):
             () if of is None else (of,) if isinstance(of, FromClause) else tuple(of)
         )
         wait = " NOWAIT" if nowait else " SKIP LOCKED" if skip_locked else ""
-        new = self._copy()
-        new._lock = (mode, tables, wait)
-        return new
+        return self._with_more(lock=(mode, tables, wait))
 
     def _has_tail(self) -> bool:
-        return bool(self._order) or self._limit is not None or self._offset is not None
+        return bool(self._order) or self._limit is not None or self._more.offset is not None
 
     def _is_read(self) -> bool:
-        return self._lock is None and all(cte.body._is_read() for cte in self._ctes)
+        more = self._more
+        return more.lock is None and all(cte.body._is_read() for cte in more.ctes)
 
     # -- compilation ------------------------------------------------------------------
     def _column_names(self) -> list[str] | None:
         return names_of(self._cols)
 
-    def _from_list(self) -> tuple[tuple[FromClause, ...], int]:
-        """The FROM items (given ones, then those the columns need), and the index of
-        the one the joins attach to (-1 without joins)."""
+    def _inferred_from(self) -> tuple[FromClause, ...]:
+        """The FROM items the selected columns come from, once each, in column order."""
+        found: dict[Hashable, FromClause] = {}
+        for col in self._cols:
+            if type(col) is Column:
+                table = col.table
+                if table is not None and table._inferable and table._key not in found:
+                    found[table._key] = table
+            else:
+                for table in col._from_objs():
+                    found.setdefault(table._key, table)
+        return tuple(found.values())
+
+    def _from_list(self) -> tuple[tuple[FromClause, ...], int, bool]:
+        """The FROM items (given ones, then those the columns need), the index of the
+        one the joins attach to (-1 without joins), and whether the inferred items
+        follow from the shape of the given parts alone (see ``_cache_shape``)."""
         froms = self._froms
         joins = self._joins
-        infer = self._infer
+        infer = self._inferred_from()
+        # A table, alias or CTE is named in full by its columns' keys and has no
+        # parameters; a subquery's columns name only the subquery.
+        determined = all(t._qual_key() == t._key and not t._params for t in infer)
         if not joins and not froms:
-            return infer, -1
+            return infer, -1, determined
         covered: set[Hashable] = set()
         for item in froms:
             covered.update(item._covers())
@@ -304,108 +303,79 @@ class Select(Selectable):
             covered.update(target._covers())
         inferred = tuple([table for table in infer if table._key not in covered])
         if not joins:
-            return froms + inferred, -1
+            return froms + inferred, -1, determined
         if froms:
-            return froms + inferred, len(froms) - 1
+            return froms + inferred, len(froms) - 1, determined
         if inferred:
-            return inferred, 0
+            return inferred, 0, determined
         raise CompileError("join() needs something to join to: add select_from(table)")
 
-    def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
+    def _cache_shape(self) -> tuple[Hashable, tuple[Any, ...]]:
+        """The shape of the given parts, FROM inference left out: the per-call path.
+
+        It is the statement's shape (``_shape``) whenever the inferred FROM items
+        follow from the columns' keys and have no parameters, which the first
+        compilation of a shape works out; the cache holds a key only then, so a hit
+        needs no inference and no check.
+        """
         memo = self._memo
         if memo is None:
-            memo = self._memo = self._compute_shape()
-        return memo[0], memo[1]
+            froms = self._froms
+            memo = self._memo = shape_key(
+                "select",
+                self._more,
+                self._cols,
+                froms,
+                len(froms) - 1,
+                self._joins,
+                self._where,
+                self._order,
+                self._limit,
+            )
+        return memo
 
-    def _compute_shape(self) -> tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int]:
-        params: tuple[Any, ...] = ()
-        cte_key: Hashable = None
-        if self._ctes:
-            keys = []
-            for cte in self._ctes:
-                k, p = cte._definition()
-                keys.append(k)
-                params += p
-            cte_key = tuple(keys)
-        distinct: Hashable = self._distinct
-        if type(distinct) is tuple:
-            distinct, p = keys_params(distinct)
-            params += p
-        col_key, p = self._cols_kp
-        if p:
-            params += p
-        froms, anchor = self._from_list()
-        if anchor < 0:
-            from_key, p = keys_params(froms)
-            if p:
-                params += p
-        else:
-            # Joins render right after the FROM item they attach to.
-            before, p = keys_params(froms[: anchor + 1])
-            if p:
-                params += p
-            params += self._join_params
-            after, p = keys_params(froms[anchor + 1 :])
-            if p:
-                params += p
-            from_key = (before, self._join_keys, after)
-        where = self._where
-        where_key: Hashable = None
-        if where is not None:
-            where_key = where._key
-            params += where._params
-        group_key: Hashable = None
-        if self._group:
-            group_key, p = keys_params(self._group)
-            params += p
-        having = self._having
-        having_key: Hashable = None
-        if having is not None:
-            having_key = having._key
-            params += having._params
-        order_key: Hashable = None
-        if self._order:
-            order_key, p = keys_params(self._order)
-            if p:
-                params += p
-        limit = self._limit
-        if limit is not None:
-            params += (limit,)
-        offset = self._offset
-        if offset is not None:
-            params += (offset,)
-        lock = self._lock
-        key = (
-            "select",
-            cte_key,
-            distinct,
-            col_key,
-            from_key,
-            where_key,
-            group_key,
-            having_key,
-            order_key,
-            limit is not None,
-            offset is not None,
-            None if lock is None else (lock[0], tuple(t._qual_key() for t in lock[1]), lock[2]),
-        )
-        return key, params, froms, anchor
+    def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
+        full = self._resolved()
+        return full[0], full[1]
+
+    def _resolved(self) -> tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int]:
+        """The full shape, the FROM list and the joins' anchor in it."""
+        full = self._full
+        if full is None:
+            froms, anchor, determined = self._from_list()
+            if determined:
+                key, params = self._cache_shape()
+            else:
+                # The inferred items' keys and parameters are part of the shape; the
+                # other tag keeps it apart from every shape of given parts alone.
+                key, params = shape_key(
+                    "select*",
+                    self._more,
+                    self._cols,
+                    froms,
+                    anchor,
+                    self._joins,
+                    self._where,
+                    self._order,
+                    self._limit,
+                )
+            full = self._full = (key, params, froms, anchor)
+        return full
 
     def _render_stmt(self, w: SQLWriter) -> None:
-        self._shape()
-        assert self._memo is not None
-        froms, anchor = self._memo[2], self._memo[3]
-        if self._ctes:
-            recursive = any(cte.recursive for cte in self._ctes)
+        _, _, froms, anchor = self._resolved()
+        more = self._more
+        if more.ctes:
+            recursive = any(cte.recursive for cte in more.ctes)
             w.write("WITH RECURSIVE " if recursive else "WITH ")
-            w.ctes.update(cte.name for cte in self._ctes)
-            for i, cte in enumerate(self._ctes):
+            w.ctes.update(cte.name for cte in more.ctes)
+            for i, cte in enumerate(more.ctes):
                 if i:
                     w.write(", ")
                 cte._render_definition(w)
             w.write(" ")
         w.write("SELECT ")
-        distinct = self._distinct
+        distinct = more.distinct
         if distinct is True:
             w.write("DISTINCT ")
         elif type(distinct) is tuple:
@@ -439,23 +409,27 @@ class Select(Selectable):
                         if on is not None:
                             w.write(" ON ")
                             on._render(w)
-        if self._where is not None:
+        where = self._where
+        if where:
             w.write(" WHERE ")
-            self._where._render(w)
-        if self._group:
+            if len(where) == 1:
+                where[0]._render(w)
+            else:
+                w.join(where, " AND ", P_NOT)
+        if more.group:
             w.write(" GROUP BY ")
-            for i, item in enumerate(self._group):
+            for i, item in enumerate(more.group):
                 if i:
                     w.write(", ")
                 if type(item) is Label:
                     w.ident(item.name)
                 else:
                     w.sub(item, P_NOT)
-        if self._having is not None:
+        if more.having is not None:
             w.write(" HAVING ")
-            self._having._render(w)
-        render_tail(w, self._order, self._limit, self._offset)
-        lock = self._lock
+            more.having._render(w)
+        render_tail(w, self._order, self._limit, more.offset)
+        lock = more.lock
         if lock is not None and w.pg:
             w.write(f" FOR {lock[0]}")
             if lock[1]:
@@ -470,26 +444,12 @@ class Select(Selectable):
         return f"<Select {self}>"
 
 
-_PROTOTYPE: Select = _new(Select)
-_PROTOTYPE.__dict__.update(
-    _cols=(),
-    _cols_kp=((), ()),
-    _ctes=(),
-    _distinct=False,
-    _froms=(),
-    _group=(),
-    _having=None,
-    _infer=(),
-    _joins=(),
-    _join_keys=(),
-    _join_params=(),
-    _limit=None,
-    _lock=None,
-    _memo=None,
-    _offset=None,
-    _order=(),
-    _where=None,
-)
+# ``select()`` with no arguments: every select starts as a copy of it.
+_EMPTY = Select()
+_EMPTY._cols = _EMPTY._froms = _EMPTY._joins = _EMPTY._where = _EMPTY._order = ()
+_EMPTY._limit = _EMPTY._memo = _EMPTY._full = None
+_EMPTY._more = PLAIN
+_ORDERABLE = (OrderItem, ColumnElement)
 
 
 def select(*columns: object) -> Select:
@@ -498,8 +458,37 @@ def select(*columns: object) -> Select:
     Needs nothing to start: ``select().select_from(users)`` is ``SELECT * FROM users``.
     FROM is taken from the columns unless ``select_from`` says otherwise.
     """
-    new: Select = _new(Select)
-    new.__dict__.update(_PROTOTYPE.__dict__)
+    new = _EMPTY._copy()
     if columns:
-        new._set_columns(column_items(columns, "select()"))
+        cols: tuple[object, ...] = columns
+        for col in cols:
+            if type(col) is not Column:
+                cols = column_items(columns, "select()")
+                break
+        new._cols = cols  # type: ignore[assignment]
     return new
+
+
+def _from_items(froms: tuple[object, ...]) -> tuple[FromClause, ...]:
+    items: list[FromClause] = []
+    for item in froms:
+        if isinstance(item, TextClause):
+            items.append(TextFrom(item))
+        elif isinstance(item, FromClause):
+            items.append(item)
+        else:
+            hint = " (use .subquery(name))" if isinstance(item, SelectBase) else ""
+            raise TypeError(f"select_from() takes tables, joins or subqueries{hint}, got {item!r}")
+    return tuple(items)
+
+
+def _and_items(conditions: tuple[object, ...], where: str) -> tuple[ColumnElement, ...]:
+    """``conditions`` checked, with AND lists spread into their items."""
+    items: list[ColumnElement] = []
+    for given in conditions:
+        cond = coerce_condition(given, where)
+        if type(cond) is BoolList and cond.operator == "AND":
+            items.extend(cond.items)
+        else:
+            items.append(cond)
+    return tuple(items)

@@ -22,6 +22,11 @@ class Statement(ClauseElement):
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
         raise NotImplementedError
 
+    def _cache_shape(self) -> tuple[Hashable, tuple[Any, ...]]:
+        """The key the compiled-SQL cache is tried with first, and its parameters:
+        the shape itself, unless a statement has a cheaper one (see ``Select``)."""
+        return self._shape()
+
     def _render_stmt(self, w: SQLWriter) -> None:
         raise NotImplementedError
 

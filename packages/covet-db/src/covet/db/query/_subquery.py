@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import CompileError
 from ._base import SelectBase
+from ._dialect import quote_identifier
 from ._from import Column, ColumnCollection, FromClause
 from ._schema import _check_name
 from ._writer import SQLWriter
@@ -31,8 +32,8 @@ class Subquery(FromClause):
             raise AttributeError(name)
         return self.c.__getattr__(name)
 
-    def _qual_key(self) -> Hashable:
-        return ("s", self.name)
+    def _qual_key(self) -> str:
+        return "S" + quote_identifier(self.name)
 
     def _render_qualifier(self, w: SQLWriter) -> None:
         w.ident(self.name)
@@ -61,11 +62,13 @@ class CTE(FromClause):
 
     __slots__ = ("body", "c", "name", "recursive")
 
+    _key: str
+
     def __init__(self, body: SelectBase, name: str, recursive: bool = False) -> None:
         self.name = _check_name("CTE", name)
         self.body = body
         self.recursive = bool(recursive)
-        self._key = ("cte", name)
+        self._key = "W" + quote_identifier(name)
         self._params = ()
         self.c = ColumnCollection(self, _names(body))
 
@@ -81,6 +84,9 @@ class CTE(FromClause):
     def union(self, other: SelectBase) -> CTE:
         """This CTE with ``UNION other`` appended."""
         return CTE(self.body.union(other), self.name, self.recursive)
+
+    def _qual_key(self) -> str:
+        return self._key
 
     def _definition(self) -> tuple[Hashable, tuple[Any, ...]]:
         key, params = self.body._shape()
