@@ -24,11 +24,22 @@ def test_workspace_layers_hold() -> None:
 def _lint_imports(
     cwd: Path, extra_path: list[Path] | None = None
 ) -> subprocess.CompletedProcess[str]:
+    """Run lint-imports on the repository, or on a fake tree given as ``extra_path``.
+
+    For a fake tree the interpreter starts without ``site`` (``-S``), so the workspace's
+    editable installs (``.pth`` files) are not on the path: otherwise the real
+    ``covet.web`` and a fake one would both be portions of the ``covet`` namespace and
+    import-linter would scan either, at random.
+    """
+    args = [str(LINT_IMPORTS), "--config", str(ROOT / ".importlinter"), "--no-cache", "--no-logo"]
     env = dict(os.environ)
     if extra_path:
-        env["PYTHONPATH"] = os.pathsep.join(map(str, extra_path))
+        site_packages = [p for p in sys.path if p.endswith("site-packages")]
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, extra_path), *site_packages])
+        runner = "from importlinter.cli import lint_imports_command; lint_imports_command()"
+        args = [sys.executable, "-S", "-c", runner, *args[1:]]
     return subprocess.run(
-        [str(LINT_IMPORTS), "--config", str(ROOT / ".importlinter"), "--no-cache", "--no-logo"],
+        args,
         cwd=cwd,
         env=env,
         capture_output=True,
