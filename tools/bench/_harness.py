@@ -30,6 +30,19 @@ VerifyFn = Callable[[Any, Any, int], Awaitable[None]]
 ClientFactory = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What ``run`` returns when the implementation times itself (a load generator).
+
+    The harness then takes ``seconds / ops`` as the sample instead of its own clock, and
+    ``witness`` goes to ``verify``.
+    """
+
+    seconds: float
+    ops: float
+    witness: Any = None
+
+
 class SetupError(Exception):
     """An area's setup cannot run (its service is unreachable): the run stops with exit 2."""
 
@@ -46,7 +59,15 @@ class Impl:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One row of the table. ``scale`` turns seconds per operation into ``unit``."""
+    """One row of the table. ``scale`` turns seconds per operation into ``unit``.
+
+    ``rate``: the table shows operations per second (``unit`` like ``req/s``, higher is
+    better; use ``scale=1``) while samples and ratios stay times per operation.
+    ``heavy``: run in full mode, and in quick mode only when asked (``--heavy``).
+    ``requires()`` returns why the scenario cannot run here (a missing tool), or None; the
+    run then skips it with that message instead of failing. ``count_unit`` names what
+    ``n`` counts when it is not operations (``s`` for a load generator's duration).
+    """
 
     id: str
     title: str
@@ -59,15 +80,28 @@ class Scenario:
     impls: Sequence[Impl]
     prepare: PrepareFn | None = None
     verify: VerifyFn | None = None
+    rate: bool = False
+    heavy: bool = False
+    requires: Callable[[], str | None] | None = None
+    count_unit: str = ""
+
+    def shown(self, value: float) -> float:
+        """A sample or median as the table shows it (a rate is the inverse of a time)."""
+        return 1.0 / value if self.rate and value > 0 else value
 
 
 @dataclass(frozen=True)
 class Target:
-    """A goal from the issue, checked and printed after the table (never asserted)."""
+    """A goal from the issue, checked and printed after the table (never asserted).
+
+    ``check`` gets the scenario's medians by implementation; with ``across=True`` it gets
+    every scenario's, by scenario id (for a target that compares two scenarios).
+    """
 
     scenario: str
     text: str
-    check: Callable[[dict[str, float]], tuple[float | None, bool]]
+    check: Callable[[Any], tuple[float | None, bool]]
+    across: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,17 +155,23 @@ async def _call(fn: RunFn, client: Any, n: int) -> Any:
     result = fn(client, n)
     if inspect.isawaitable(result):
         result = await result
-    return result
+    return result.witness if isinstance(result, Measured) else result
 
 
 async def _timed(fn: RunFn, client: Any, n: int) -> float:
+    """Seconds per operation."""
     # The coroutine is created inside the timed span on purpose: creating it is part of
     # the call a user makes. Sync implementations (no I/O) skip the await entirely.
     start = time.perf_counter()
     result = fn(client, n)
     if inspect.isawaitable(result):
-        await result
-    return time.perf_counter() - start
+        result = await result
+    elapsed = time.perf_counter() - start
+    if isinstance(result, Measured):
+        if result.ops <= 0:
+            raise RuntimeError(f"no operation completed in {result.seconds:.1f}s")
+        return result.seconds / result.ops
+    return elapsed / n
 
 
 def _describe(exc: BaseException) -> str:
@@ -195,7 +235,7 @@ async def run_scenario(
             except Exception as exc:
                 result.error = _describe(exc)
                 continue
-            result.samples.append(seconds / n * scenario.scale)
+            result.samples.append(seconds * scenario.scale)
         log(".")
     return ScenarioResult(scenario, n, rounds, results)
 
@@ -208,13 +248,31 @@ async def run_area(
     log: Callable[[str], None],
     verbose: bool = False,
     profile: tuple[str, cProfile.Profile] | None = None,
+    heavy: bool = True,
 ) -> tuple[list[ScenarioResult], dict[str, Any]]:
     """Set the area up, open every client once, run each scenario; return results and info.
 
     With ``profile=(impl_name, profiler)`` the timed samples of that implementation run
-    under the profiler (which slows them: its figures are then not comparable).
+    under the profiler (which slows them: its figures are then not comparable). With
+    ``heavy=False`` the heavy scenarios run only when named in ``only``. Skipped scenarios
+    are listed in ``info["skipped"]``.
     """
-    scenarios = [s for s in area.scenarios if not only or s.id in only]
+    scenarios = []
+    skipped: dict[str, list[str]] = {}
+    for s in area.scenarios:
+        if only and s.id not in only:
+            continue
+        reason = None
+        if s.heavy and not heavy and s.id not in only:
+            reason = "heavy: skipped in quick mode and with --no-heavy; --heavy runs them"
+        elif s.requires is not None:
+            reason = s.requires()
+        if reason is None:
+            scenarios.append(s)
+        else:
+            skipped.setdefault(reason, []).append(s.id)
+    for reason, ids in skipped.items():
+        log(f"skipping {', '.join(ids)}: {reason}\n")
     needed = {impl.client for s in scenarios for impl in s.impls}
     async with area.setup(quick) as ctx, AsyncExitStack() as stack:
         clients: dict[str, Any] = {}
@@ -252,4 +310,6 @@ async def run_area(
             log(f" {time.perf_counter() - started:.1f}s\n")
         gc.unfreeze()
         info = dict(getattr(ctx, "info", {}))
+    if skipped:
+        info["skipped"] = "; ".join(f"{', '.join(ids)} ({why})" for why, ids in skipped.items())
     return results, info

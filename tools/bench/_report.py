@@ -107,7 +107,8 @@ def table(area: Area, results: list[ScenarioResult]) -> str:
                 cells.append("error")
             else:
                 mark = "*" if name == r.floor else "+" if name == r.best_peer else ""
-                cells.append(fmt(impl.value) + mark)
+                value = impl.value
+                cells.append(fmt(None if value is None else result.scenario.shown(value)) + mark)
         cells.append(fmt(r.vs_best_peer))
         cells.append(fmt(r.vs_floor))
         rows.append(cells)
@@ -126,7 +127,8 @@ def details(area: Area, results: list[ScenarioResult]) -> list[str]:
     for result in results:
         s = result.scenario
         r = ratios(area, result)
-        line = f"{s.id} {s.title} ({result.rounds} rounds of {result.n})"
+        count = f"{result.n} {s.count_unit}" if s.count_unit else f"{result.n}"
+        line = f"{s.id} {s.title} ({result.rounds} rounds of {count})"
         if r.floor or r.best_peer:
             line += f"; floor {r.floor or '-'}, best peer {r.best_peer or '-'}"
         lines.append(line)
@@ -156,12 +158,13 @@ def details(area: Area, results: list[ScenarioResult]) -> list[str]:
             if impl.error is not None
         ]
     by_id = {result.scenario.id: result for result in results}
+    everything = {key: result.values() for key, result in by_id.items()}
     checks = []
     for target in area.targets:
         result = by_id.get(target.scenario)
         if result is None:
             continue
-        figure, ok = target.check(result.values())
+        figure, ok = target.check(everything if target.across else result.values())
         verdict = "n/a" if figure is None else ("met" if ok else "MISSED")
         checks.append(f"  {target.scenario} {target.text}: {fmt(figure)} {verdict}")
     if checks:
@@ -222,6 +225,7 @@ def to_json(
                 "scenario": s.id,
                 "title": s.title,
                 "unit": s.unit,
+                "higher_is_better": s.rate,
                 "n": result.n,
                 "rounds": result.rounds,
                 "floor": r.floor,
@@ -233,12 +237,14 @@ def to_json(
         for impl in s.impls:
             outcome = result.impls[impl.name]
             value = outcome.value
+            shown = None if value is None else s.shown(value)
+            shown_samples = [s.shown(sample) for sample in outcome.samples]
             rows.append(
                 {
                     "scenario": s.id,
                     "implementation": impl.name,
                     "role": role(area, impl.name),
-                    "value": value,
+                    "value": shown,
                     "unit": s.unit,
                     "ratio_vs_floor": (
                         value / values[r.floor] if value is not None and r.floor else None
@@ -246,11 +252,9 @@ def to_json(
                     "ratio_vs_best_peer": (
                         value / values[r.best_peer] if value is not None and r.best_peer else None
                     ),
-                    "min": min(outcome.samples) if outcome.samples else None,
-                    "stdev": (
-                        statistics.stdev(outcome.samples) if len(outcome.samples) > 1 else None
-                    ),
-                    "samples": outcome.samples,
+                    "min": s.shown(min(outcome.samples)) if outcome.samples else None,
+                    "stdev": (statistics.stdev(shown_samples) if len(shown_samples) > 1 else None),
+                    "samples": shown_samples,
                     "note": impl.note,
                     "error": outcome.error,
                 }
@@ -260,7 +264,11 @@ def to_json(
         "area": area.name,
         "quick": quick,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "statistic": "median of rounds; time per operation in the unit shown, lower is better",
+        "statistic": (
+            "median of rounds; time per operation in the unit shown, lower is better "
+            "(rate scenarios: operations per second, higher is better; 'min' is the "
+            "fastest sample); ratios are always time ratios"
+        ),
         "covet": area.covet,
         "floor_candidates": list(area.floor),
         "worst_ratio_vs_best_peer": None if math.isnan(worst_peer) else worst_peer,
@@ -302,12 +310,13 @@ def write_chart(area: Area, results: list[ScenarioResult], path: Path) -> bool:
         names = [impl.name for impl in result.scenario.impls if impl.name in values]
         ax.barh(
             names,
-            [values[n] for n in names],
+            [result.scenario.shown(values[n]) for n in names],
             color=[colours[role(area, n)] for n in names],
         )
         ax.invert_yaxis()
         ax.set_title(f"{result.scenario.id} {result.scenario.title}", fontsize=9, loc="left")
-        ax.set_xlabel(f"{result.scenario.unit} (lower is better)", fontsize=8)
+        better = "higher" if result.scenario.rate else "lower"
+        ax.set_xlabel(f"{result.scenario.unit} ({better} is better)", fontsize=8)
         ax.tick_params(labelsize=8)
     from matplotlib.patches import Patch
 

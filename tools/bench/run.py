@@ -36,8 +36,9 @@ from _harness import Area, ScenarioResult, SetupError, run_area  # noqa: E402
 # the others are added with their packages.
 AREAS: dict[str, str] = {
     "db": "areas.db",
+    "web": "areas.web",
 }
-PLANNED = ("web", "orm", "graphql", "ws", "tasks", "cache", "security")
+PLANNED = ("orm", "graphql", "ws", "tasks", "cache", "security")
 
 
 def load(name: str) -> Area:
@@ -66,6 +67,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="run IMPL's timed samples under cProfile and print the top functions "
         "(its figures are then inflated; use with --only)",
     )
+    heavy = parser.add_mutually_exclusive_group()
+    heavy.add_argument(
+        "--heavy",
+        action="store_true",
+        help="also run the heavy scenarios in quick mode (web: L1-L4 over loopback)",
+    )
+    heavy.add_argument("--no-heavy", action="store_true", help="skip the heavy scenarios")
     parser.add_argument("-v", "--verbose", action="store_true", help="tracebacks of failures")
     args = parser.parse_args(argv)
     if args.area not in AREAS:
@@ -99,7 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     async def go() -> tuple[list[ScenarioResult], dict[str, Any]]:
         loop_name.append(type(asyncio.get_running_loop()).__module__)
         return await run_area(
-            area, quick=args.quick, only=only, log=log, verbose=args.verbose, profile=profile
+            area,
+            quick=args.quick,
+            only=only,
+            log=log,
+            verbose=args.verbose,
+            profile=profile,
+            heavy=(args.heavy or not args.quick) and not args.no_heavy,
         )
 
     try:
@@ -116,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{area.name} ({mode} mode, {elapsed:.0f}s): median time per operation, lower is better"
     )
+    if any(result.scenario.rate for result in results):
+        print("(rows in a unit per second are throughput, higher is better)")
     print("'*' the floor used, '+' the best peer; ratios are covet's time over theirs")
     print(_report.table(area, results))
     print()

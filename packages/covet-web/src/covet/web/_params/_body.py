@@ -1,0 +1,354 @@
+"""The body step of a plan: JSON (one typed decoder per handler), forms and uploads.
+
+``make_body_step(specs)`` returns ``step(request, values, errors)`` (awaited once per
+request) or None when the handler takes no body.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from .._forms import UploadFile
+from ._analysis import ParamSpec
+from ._convert import is_sequence, item_type, string_converter
+from ._errors import (
+    ErrorDetail,
+    MalformedBodyError,
+    ParameterError,
+    UnsupportedMediaTypeError,
+    UploadTooLargeError,
+)
+from ._markers import Body, File
+from ._sources import INVALID
+from ._typing import is_model, is_pydantic_model, object_fields, split_annotated, split_optional
+from ._validation import collect_errors, error_from_msgspec, missing_error
+
+__all__ = ["BodyStep", "json_decoder_for", "make_body_step"]
+
+BodyStep = Callable[[Any, dict[str, Any], list[ErrorDetail]], Awaitable[None]]
+Slot = tuple[str, ParamSpec]
+
+
+def make_body_step(
+    slots: list[Slot], form_options: Mapping[str, Any] | None = None
+) -> BodyStep | None:
+    """The body step for the body/form/file parameters (``(slot, spec)``) of a plan."""
+    if not slots:
+        return None
+    json_slots = [s for s in slots if s[1].source == "body"]
+    form_slots = [s for s in slots if s[1].source != "body"]
+    if json_slots and form_slots:
+        names = ", ".join(s[1].name for s in slots)
+        raise ParameterError(
+            f"parameters {names} mix a JSON body with form fields or files; a request has one body"
+        )
+    if form_slots:
+        return _form_step(form_slots, dict(form_options or {}))
+    if len(json_slots) == 1:
+        marker = json_slots[0][1].marker
+        if not (isinstance(marker, Body) and marker.embed):
+            return _single_json_step(*json_slots[0])
+    return _embedded_json_step(json_slots)
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def json_decoder_for(tp: Any) -> Callable[[bytes], Any]:
+    """A bytes → value decoder: msgspec's typed decoder, or pydantic's for its models."""
+    adapter = _pydantic_adapter(tp)
+    if adapter is not None:
+        return adapter.validate_json  # type: ignore[no-any-return]
+    try:
+        return msgspec.json.Decoder(tp).decode
+    except TypeError as exc:
+        raise ParameterError(f"type {tp!r} cannot be decoded from JSON: {exc}") from exc
+
+
+def _pydantic_adapter(tp: Any) -> Any | None:
+    inner, _ = split_optional(split_annotated(tp)[0])
+    item = item_type(inner)
+    if not (is_pydantic_model(inner) or (item is not None and is_pydantic_model(item))):
+        return None
+    from pydantic import TypeAdapter  # only reached when pydantic is already imported
+
+    return TypeAdapter(tp)
+
+
+def _pydantic_errors(exc: Any, loc: list[str | int]) -> list[ErrorDetail]:
+    out: list[ErrorDetail] = []
+    for err in exc.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            raise MalformedBodyError(f"malformed JSON: {err['msg']}")
+        out.append({"loc": [*loc, *err["loc"]], "msg": err["msg"], "type": err["type"]})
+    return out
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True  # clients that send JSON without saying so are common; accept them
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _check_json(content_type: str | None) -> None:
+    if not _is_json(content_type):
+        media = (content_type or "").partition(";")[0].strip()
+        raise UnsupportedMediaTypeError(f"expected an application/json body, got {media}")
+
+
+def _utf8(body: bytes, content_type: str | None) -> bytes:
+    # Only a declared non-UTF-8 charset costs anything.
+    if content_type is None or ";" not in content_type:
+        return body
+    for param in content_type.split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+            if charset in ("utf-8", "utf8", "us-ascii", "ascii"):
+                return body
+            try:
+                codecs.lookup(charset)
+                return body.decode(charset).encode("utf-8")
+            except LookupError:
+                raise UnsupportedMediaTypeError(f"unknown charset {charset!r}") from None
+            except UnicodeDecodeError:
+                raise MalformedBodyError(f"the body is not valid {charset}") from None
+    return body
+
+
+def _single_json_step(slot: str, spec: ParamSpec) -> BodyStep:
+    decode = json_decoder_for(spec.type)
+    pydantic = _pydantic_adapter(spec.type) is not None
+    required, default, tp = spec.required, spec.default, spec.type
+    loc: list[str | int] = ["body"]
+
+    async def json_body(request: Any, values: dict[str, Any], errors: list[ErrorDetail]) -> None:
+        body = await request.body()
+        if not body:
+            if required:
+                errors.append(missing_error(list(loc)))
+                values[slot] = INVALID
+            else:
+                values[slot] = default
+            return
+        content_type = request.headers.get("content-type")
+        _check_json(content_type)
+        body = _utf8(body, content_type)
+        try:
+            values[slot] = decode(body)
+            return
+        except msgspec.ValidationError:
+            pass
+        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            raise MalformedBodyError(f"malformed JSON: {exc}") from None
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            if not pydantic or not hasattr(exc, "errors"):
+                raise
+            errors.extend(_pydantic_errors(exc, list(loc)))
+            values[slot] = INVALID
+            return
+        # The error path: decode untyped and report every failing field.
+        try:
+            data = msgspec.json.decode(body)
+        except (
+            msgspec.DecodeError,
+            UnicodeDecodeError,
+        ) as exc:  # e.g. trailing bytes after a wrong-typed value
+            raise MalformedBodyError(f"malformed JSON: {exc}") from None
+        errors.extend(collect_errors(data, tp, list(loc)))
+        values[slot] = INVALID
+
+    return json_body
+
+
+def _embedded_json_step(slots: list[Slot]) -> BodyStep:
+    fields = [(slot, spec, _value_converter(spec.type)) for slot, spec in slots]
+
+    async def embedded_body(
+        request: Any, values: dict[str, Any], errors: list[ErrorDetail]
+    ) -> None:
+        body = await request.body()
+        data: Any = {}
+        if body:
+            content_type = request.headers.get("content-type")
+            _check_json(content_type)
+            try:
+                data = msgspec.json.decode(_utf8(body, content_type))
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                raise MalformedBodyError(f"malformed JSON: {exc}") from None
+            if not isinstance(data, dict):
+                errors.append({"loc": ["body"], "msg": "Expected `object`", "type": "type_error"})
+                for slot, _, _ in fields:
+                    values[slot] = INVALID
+                return
+        for slot, spec, convert in fields:
+            loc: list[str | int] = ["body", spec.wire_name]
+            if spec.wire_name not in data:
+                if spec.required:
+                    errors.append(missing_error(loc))
+                    values[slot] = INVALID
+                else:
+                    values[slot] = spec.default
+                continue
+            values[slot] = convert(data[spec.wire_name], loc, errors)
+
+    return embedded_body
+
+
+def _value_converter(tp: Any) -> Callable[[Any, list[str | int], list[ErrorDetail]], Any]:
+    adapter = _pydantic_adapter(tp)
+    if adapter is not None:
+
+        def convert_pydantic(value: Any, loc: list[str | int], errors: list[ErrorDetail]) -> Any:
+            try:
+                return adapter.validate_python(value)
+            except ValueError as exc:
+                errors.extend(_pydantic_errors(exc, loc))
+                return INVALID
+
+        return convert_pydantic
+
+    def convert_msgspec(value: Any, loc: list[str | int], errors: list[ErrorDetail]) -> Any:
+        try:
+            return msgspec.convert(value, tp)
+        except msgspec.ValidationError:
+            errors.extend(collect_errors(value, tp, loc))
+            return INVALID
+
+    return convert_msgspec
+
+
+# -- forms and files ------------------------------------------------------------------------
+
+
+def _form_step(slots: list[Slot], options: dict[str, Any]) -> BodyStep:
+    readers = [(slot, spec, _form_reader(spec)) for slot, spec in slots]
+    file_limits = [
+        spec.marker.max_size if isinstance(spec.marker, File) else None
+        for _, spec in slots
+        if spec.source == "file"
+    ]
+    if file_limits and None not in file_limits and "max_file_size" not in options:
+        # No part may exceed the largest per-field limit: stop such uploads while streaming.
+        options["max_file_size"] = max(x for x in file_limits if x is not None)
+    form_kwargs = options
+
+    async def form_body(request: Any, values: dict[str, Any], errors: list[ErrorDetail]) -> None:
+        form = await request.form(**form_kwargs)
+        for slot, _, read in readers:
+            values[slot] = await read(form, errors)
+
+    return form_body
+
+
+FormReader = Callable[[Any, list[ErrorDetail]], Awaitable[Any]]
+
+
+def _form_reader(spec: ParamSpec) -> FormReader:
+    name, required, default = spec.wire_name, spec.required, spec.default
+    loc: list[str | int] = [spec.source, name]
+
+    def missing(errors: list[ErrorDetail]) -> Any:
+        if required:
+            errors.append(missing_error(list(loc)))
+            return INVALID
+        return default
+
+    if spec.source == "file":
+        return _file_reader(spec, loc, missing)
+    base = split_optional(split_annotated(spec.type)[0])[0]
+    if is_model(split_annotated(base)[0]):
+        return _form_model_reader(spec)
+    many = is_sequence(spec.type)
+    convert = string_converter(spec.type)
+
+    async def read_field(form: Any, errors: list[ErrorDetail]) -> Any:
+        raw: Any
+        if many:
+            raw = form.getlist(name)
+            items = raw
+        else:
+            raw = form.get(name)
+            items = () if raw is None else (raw,)
+        if convert is not None:
+            # An empty input in an HTML form means "not given" unless the field is text.
+            items = [v for v in items if v != ""]
+            raw = items if many else (items[0] if items else None)
+        if not items:
+            return missing(errors)
+        if any(isinstance(v, UploadFile) for v in items):
+            errors.append(
+                {"loc": list(loc), "msg": "Expected a form field, got a file", "type": "type_error"}
+            )
+            return INVALID
+        if convert is None:
+            return raw
+        try:
+            return convert(raw)
+        except msgspec.ValidationError as exc:
+            errors.append(error_from_msgspec(exc, list(loc)))
+            return INVALID
+
+    return read_field
+
+
+def _form_model_reader(spec: ParamSpec) -> FormReader:
+    tp = spec.type
+    inner = split_annotated(split_optional(split_annotated(tp)[0])[0])[0]
+    fields = object_fields(inner) or ()
+    many = {f.wire_name for f in fields if is_sequence(f.type)}
+
+    async def read_model(form: Any, errors: list[ErrorDetail]) -> Any:
+        data: dict[str, Any] = {}
+        for key in form:
+            data[key] = form.getlist(key) if key in many else form[key]
+        try:
+            return msgspec.convert(data, tp, strict=False)
+        except msgspec.ValidationError:
+            errors.extend(collect_errors(data, tp, ["form"], strict=False))
+            return INVALID
+
+    return read_model
+
+
+def _file_reader(
+    spec: ParamSpec, loc: list[str | int], missing: Callable[[list[ErrorDetail]], Any]
+) -> FormReader:
+    name = spec.wire_name
+    max_size = spec.marker.max_size if isinstance(spec.marker, File) else None
+    inner = split_optional(split_annotated(spec.type)[0])[0]
+    item = item_type(inner)
+    many = item is not None
+    as_bytes = (item if many else inner) is bytes
+
+    async def one(value: Any, errors: list[ErrorDetail], where: list[str | int]) -> Any:
+        if not isinstance(value, UploadFile):
+            errors.append({"loc": where, "msg": "Expected a file upload", "type": "type_error"})
+            return INVALID
+        if max_size is not None and value.size > max_size:
+            raise UploadTooLargeError(
+                f"the file in {name!r} is {value.size} bytes, more than the limit of {max_size}"
+            )
+        if as_bytes:
+            await value.seek(0)
+            return await value.read()
+        return value
+
+    async def read_file(form: Any, errors: list[ErrorDetail]) -> Any:
+        if many:
+            raw = form.getlist(name)
+            if not raw:
+                return missing(errors)
+            out = [await one(v, errors, [*loc, i]) for i, v in enumerate(raw)]
+            return INVALID if any(v is INVALID for v in out) else out
+        value = form.get(name)
+        if value is None:
+            return missing(errors)
+        return await one(value, errors, list(loc))
+
+    return read_file

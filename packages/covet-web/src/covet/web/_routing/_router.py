@@ -1,0 +1,229 @@
+"""Router: a group of routes with a shared prefix, tags and dependencies.
+
+``Covet`` is a Router too, so the decorators read the same on an app and on a router::
+
+    users = Router(prefix="/users", tags=["users"])
+
+    @users.get("/{id}")
+    async def get_user(id: int) -> User: ...
+
+    app.include_router(users, prefix="/v1")     # GET /v1/users/{id}
+
+Routers are flattened when the app starts: routes added to an included router before the
+first request are served.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypedDict, TypeVar
+
+from .._types import ASGIApp
+from ..errors import ConfigurationError
+from ._resources import resource_routes
+from ._routes import HTTPRoute, Mount, WebSocketRoute
+
+__all__ = ["RouteOptions", "Router"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C", bound=type[Any])
+AnyRoute = HTTPRoute | WebSocketRoute | Mount
+
+
+class RouteOptions(TypedDict, total=False):
+    """Options of an HTTP route decorator.
+
+    ``name`` (for ``url_for``; defaults to the function name), ``status_code`` (of a
+    successful response), ``tags``/``summary``/``description``/``deprecated``/
+    ``include_in_schema``/``responses`` (OpenAPI), ``dependencies`` (run before the
+    handler), ``max_body_size`` (overrides the app's limit) and ``msgpack`` (answer
+    MessagePack to clients that ask for it).
+    """
+
+    name: str
+    status_code: int
+    tags: Sequence[str]
+    summary: str
+    description: str
+    deprecated: bool
+    dependencies: Sequence[Any]
+    include_in_schema: bool
+    responses: Mapping[int, Any]
+    max_body_size: int
+    msgpack: bool
+
+
+class Router:
+    """Routes under a common ``prefix``, ``tags`` and ``dependencies``."""
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: Sequence[str] = (),
+        dependencies: Sequence[Any] = (),
+    ) -> None:
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ConfigurationError(
+                f"router prefix {prefix!r} must start with '/' and not end with '/'"
+            )
+        self.prefix = prefix
+        self.tags: tuple[str, ...] = tuple(tags)
+        self.dependencies: tuple[Any, ...] = tuple(dependencies)
+        self._entries: list[AnyRoute] = []
+        self._includes: list[tuple[Router, str, tuple[str, ...], tuple[Any, ...]]] = []
+
+    def _routes_changed(self) -> None:
+        """Hook for the app: forget compiled routes."""
+
+    # -- registration ----------------------------------------------------------------
+
+    def add_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        methods: Sequence[str] = ("GET",),
+        **options: typing.Unpack[RouteOptions],
+    ) -> HTTPRoute:
+        """Register ``endpoint`` for ``methods`` on ``path``."""
+        route = HTTPRoute(path, endpoint, methods=methods, **options)
+        self._entries.append(route)
+        self._routes_changed()
+        return route
+
+    def route(
+        self, path: str, methods: Sequence[str] = ("GET",), **options: typing.Unpack[RouteOptions]
+    ) -> Callable[[F], F]:
+        """Decorator: register the function for ``methods`` on ``path``."""
+
+        def decorate(endpoint: F) -> F:
+            self.add_route(path, endpoint, methods, **options)
+            return endpoint
+
+        return decorate
+
+    def get(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``GET`` route (``HEAD`` is answered too)."""
+        return self.route(path, ["GET"], **options)
+
+    def post(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``POST`` route."""
+        return self.route(path, ["POST"], **options)
+
+    def put(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``PUT`` route."""
+        return self.route(path, ["PUT"], **options)
+
+    def patch(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``PATCH`` route."""
+        return self.route(path, ["PATCH"], **options)
+
+    def delete(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``DELETE`` route."""
+        return self.route(path, ["DELETE"], **options)
+
+    def head(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: a ``HEAD`` route."""
+        return self.route(path, ["HEAD"], **options)
+
+    def options(self, path: str, **options: typing.Unpack[RouteOptions]) -> Callable[[F], F]:
+        """Decorator: an ``OPTIONS`` route."""
+        return self.route(path, ["OPTIONS"], **options)
+
+    def add_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Any] = (),
+    ) -> WebSocketRoute:
+        """Register a WebSocket handler on ``path``."""
+        route = WebSocketRoute(path, endpoint, name=name, dependencies=dependencies)
+        self._entries.append(route)
+        self._routes_changed()
+        return route
+
+    def websocket(
+        self, path: str, *, name: str | None = None, dependencies: Sequence[Any] = ()
+    ) -> Callable[[F], F]:
+        """Decorator: a WebSocket route."""
+
+        def decorate(endpoint: F) -> F:
+            self.add_websocket_route(path, endpoint, name=name, dependencies=dependencies)
+            return endpoint
+
+        return decorate
+
+    def resource(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        tags: Sequence[str] = (),
+        dependencies: Sequence[Any] = (),
+        include_in_schema: bool = True,
+    ) -> Callable[[C], C]:
+        """Class decorator: a resource whose ``get``/``post``/... methods are handlers.
+
+        The route name defaults to the class name; see ``covet.web.operation`` for
+        per-method options.
+        """
+
+        def decorate(cls: C) -> C:
+            for route in resource_routes(
+                path,
+                cls,
+                name=name,
+                tags=tags,
+                dependencies=dependencies,
+                include_in_schema=include_in_schema,
+            ):
+                self._entries.append(route)
+            self._routes_changed()
+            return cls
+
+        return decorate
+
+    def mount(self, path: str, app: ASGIApp, *, name: str | None = None) -> Mount:
+        """Serve any ASGI ``app`` under ``path`` (it sees ``root_path`` set to the prefix)."""
+        mount = Mount(path, app, name=name)
+        self._entries.append(mount)
+        self._routes_changed()
+        return mount
+
+    def include_router(
+        self,
+        router: Router,
+        *,
+        prefix: str = "",
+        tags: Sequence[str] = (),
+        dependencies: Sequence[Any] = (),
+    ) -> None:
+        """Add ``router``'s routes under ``prefix`` with extra ``tags`` and ``dependencies``."""
+        if router is self or self in router._descendants():
+            raise ConfigurationError("a router cannot include itself")
+        if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+            raise ConfigurationError(
+                f"include prefix {prefix!r} must start with '/' and not end with '/'"
+            )
+        self._includes.append((router, prefix, tuple(tags), tuple(dependencies)))
+        self._routes_changed()
+
+    def _descendants(self) -> Iterator[Router]:
+        for child, *_ in self._includes:
+            yield child
+            yield from child._descendants()
+
+    # -- flattening --------------------------------------------------------------------
+
+    def iter_routes(self) -> Iterator[AnyRoute]:
+        """Every route of this router and its included routers, with prefixes applied."""
+        for entry in self._entries:
+            yield entry.with_prefix(self.prefix, self.tags, self.dependencies)
+        for router, prefix, tags, dependencies in self._includes:
+            for entry in router.iter_routes():
+                yield entry.with_prefix(prefix, tags, dependencies).with_prefix(
+                    self.prefix, self.tags, self.dependencies
+                )

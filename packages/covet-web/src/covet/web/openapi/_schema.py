@@ -1,0 +1,221 @@
+"""Python types → JSON Schema 2020-12, collected into OpenAPI ``components/schemas``.
+
+The generator does not ask for one schema at a time: it leaves a :class:`PendingSchema`
+wherever a type's schema belongs, and :meth:`SchemaRegistry.resolve` describes every
+pending type in one ``msgspec.json.schema_components`` call (so two classes called
+``Item`` in different modules get distinct, module-qualified component names), then puts
+the schemas in place. Plugins are asked first; pydantic v2 models describe themselves
+through ``model_json_schema``; UploadFile is a binary string.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import sys
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import msgspec
+
+from .._forms import UploadFile
+from ..errors import ConfigurationError
+
+__all__ = ["REF_PREFIX", "PendingSchema", "SchemaRegistry", "apply_constraints", "binary_schema"]
+
+REF_PREFIX = "#/components/schemas/"
+_REF_TEMPLATE = REF_PREFIX + "{name}"
+
+# The marker constraints (msgspec.Meta keywords) as JSON Schema keywords, by value type.
+_NUMERIC = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+_NUMERIC["multiple_of"] = "multipleOf"
+_LENGTHS = {
+    "string": {"min_length": "minLength", "max_length": "maxLength", "pattern": "pattern"},
+    "array": {"min_length": "minItems", "max_length": "maxItems"},
+    "object": {"min_length": "minProperties", "max_length": "maxProperties"},
+}
+
+
+def binary_schema() -> dict[str, Any]:
+    """An uploaded file's schema (what Swagger UI renders as a file picker)."""
+    return {"type": "string", "format": "binary"}
+
+
+def _constrain_one(schema: dict[str, Any], constraints: Mapping[str, Any]) -> dict[str, Any]:
+    kind = schema.get("type")
+    lengths = _LENGTHS.get(kind, _LENGTHS["string"]) if isinstance(kind, str) else {}
+    out = dict(schema)
+    for key, value in constraints.items():
+        keyword = _NUMERIC.get(key) or lengths.get(key)
+        if keyword is not None:
+            out[keyword] = value
+    return out
+
+
+def apply_constraints(schema: dict[str, Any], constraints: Mapping[str, Any]) -> dict[str, Any]:
+    """``schema`` with the marker's constraints (``ge``, ``max_length``...) added.
+
+    ``T | None`` (``anyOf`` with a null branch) gets them on its non-null branches; a
+    ``$ref`` (an enum, a model) is wrapped in ``allOf`` so the reference stays intact.
+    """
+    if not constraints:
+        return schema
+    if "anyOf" in schema:
+        branches = [
+            b if b.get("type") == "null" else apply_constraints(b, constraints)
+            for b in schema["anyOf"]
+        ]
+        return {**schema, "anyOf": branches}
+    if "$ref" in schema:
+        return {"allOf": [schema], **_constrain_one({}, constraints)}
+    return _constrain_one(schema, constraints)
+
+
+@dataclasses.dataclass(eq=False, slots=True)
+class PendingSchema:
+    """A placeholder for the schema of ``type``, filled in by :meth:`SchemaRegistry.resolve`.
+
+    ``finish`` post-processes the schema (constraints, examples, defaults); ``where``
+    names the route for error messages.
+    """
+
+    type: Any
+    where: str
+    finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    schema: dict[str, Any] | None = None
+
+
+class SchemaRegistry:
+    """Collects pending schemas and the shared components they reference."""
+
+    def __init__(self, plugin_schema: Callable[[Any], dict[str, Any] | None]) -> None:
+        self._plugin_schema = plugin_schema
+        self._pending: list[PendingSchema] = []
+        self.components: dict[str, dict[str, Any]] = {}
+        self._foreign: dict[str, dict[str, Any]] = {}  # pydantic models and their $defs
+        self._hooked: dict[Any, dict[str, Any]] = {}
+
+    def pending(
+        self,
+        tp: Any,
+        where: str,
+        finish: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> PendingSchema:
+        """A placeholder for ``tp``'s schema, to put in the document."""
+        item = PendingSchema(tp, where, finish)
+        self._pending.append(item)
+        return item
+
+    def add_component(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        """Register a hand-written component; returns a ``$ref`` to it."""
+        self.components[name] = schema
+        return {"$ref": REF_PREFIX + name}
+
+    # -- resolution ----------------------------------------------------------------------
+
+    def _hook(self, tp: Any) -> dict[str, Any]:
+        """Schemas for the types msgspec does not know (msgspec's ``schema_hook``)."""
+        try:
+            return self._hooked[tp]
+        except (KeyError, TypeError):
+            pass
+        schema = self._plugin_schema(tp)
+        if schema is None:
+            if isinstance(tp, type) and issubclass(tp, UploadFile):
+                schema = binary_schema()
+            elif _is_pydantic_model(tp):
+                schema = self._pydantic(tp)
+            else:
+                # An opaque type still needs a non-empty schema; the name helps readers.
+                schema = {"title": getattr(tp, "__name__", repr(tp))}
+        with contextlib.suppress(TypeError):  # an unhashable annotation: not cached
+            self._hooked[tp] = schema
+        return schema
+
+    def _pydantic(self, model: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = model.model_json_schema(ref_template=REF_PREFIX + "{model}")
+        defs: dict[str, Any] = schema.pop("$defs", {})
+        name = str(schema.get("title") or model.__name__)
+        for def_name, definition in (*defs.items(), (name, schema)):
+            self._foreign[def_name] = definition
+        return {"$ref": REF_PREFIX + name}
+
+    def _describe(self, types: list[Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        schemas, components = msgspec.json.schema_components(
+            types, schema_hook=self._hook, ref_template=_REF_TEMPLATE
+        )
+        return list(schemas), components
+
+    def resolve(self) -> None:
+        """Describe every pending type at once and fill in the placeholders."""
+        todo = [p for p in self._pending if p.schema is None]
+        direct: list[PendingSchema] = []
+        for item in todo:
+            schema = self._plugin_schema(item.type)  # plugins first, even for known types
+            if schema is not None:
+                item.schema = schema
+            else:
+                direct.append(item)
+        try:
+            schemas, components = self._describe([p.type for p in direct])
+        except (TypeError, ValueError, NameError):
+            # Find the culprit to name it (and its route) in the error.
+            for item in direct:
+                try:
+                    self._describe([item.type])
+                except (TypeError, ValueError, NameError) as exc:
+                    raise ConfigurationError(
+                        f"OpenAPI: cannot describe {item.type!r} ({item.where}): {exc}"
+                    ) from exc
+            raise
+        for item, schema in zip(direct, schemas, strict=True):
+            item.schema = _with_enum_type(schema)
+        for item in todo:
+            if item.finish is not None and item.schema is not None:
+                item.schema = item.finish(item.schema)
+        for name, schema in (*components.items(), *self._foreign.items()):
+            schema = _with_enum_type(schema)
+            known = self.components.get(name)
+            if known is not None and known != schema:
+                raise ConfigurationError(
+                    f"OpenAPI: two different types are both named {name!r}; rename one "
+                    "(a pydantic model and a msgspec/dataclass type cannot share a name)"
+                )
+            self.components[name] = schema
+
+    def fill(self, document: Any) -> Any:
+        """``document`` with every placeholder replaced by its schema (a new structure)."""
+        if isinstance(document, PendingSchema):
+            return document.schema if document.schema is not None else {}
+        if isinstance(document, dict):
+            return {key: self.fill(value) for key, value in document.items()}
+        if isinstance(document, list):
+            return [self.fill(value) for value in document]
+        return document
+
+
+def _with_enum_type(schema: Any) -> Any:
+    """``schema`` with ``type`` added to every ``enum`` lacking one (enums and Literals).
+
+    msgspec leaves it out; client generators want it to pick the enum's base type.
+    """
+    if isinstance(schema, list):
+        return [_with_enum_type(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _with_enum_type(value) for key, value in schema.items()}
+    values = out.get("enum")
+    if "type" not in out and isinstance(values, list) and values:
+        if all(isinstance(v, str) for v in values):
+            out["type"] = "string"
+        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            out["type"] = "integer"
+    return out
+
+
+def _is_pydantic_model(tp: Any) -> bool:
+    pydantic = sys.modules.get("pydantic")  # never import pydantic ourselves
+    try:
+        return pydantic is not None and isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
+    except TypeError:
+        return False
