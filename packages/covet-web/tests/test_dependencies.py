@@ -4,7 +4,7 @@ teardown (order, exceptions), app/router dependencies, overrides, concurrency, t
 import asyncio
 import threading
 import types
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
 from typing import Annotated, Any
 
@@ -15,29 +15,7 @@ from covet.web._request import Request
 from covet.web.errors import HTTPError
 from covet.web.params import Depends, Header, Query, RequestValidationError
 
-
-def make_request(
-    *,
-    query: bytes = b"",
-    headers: Sequence[tuple[str, str]] = (),
-    body: bytes = b"",
-    path_params: dict[str, Any] | None = None,
-    method: str = "GET",
-) -> Request:
-    """A real Request over a synthetic ASGI scope (what the app builds per request)."""
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": "/",
-        "query_string": query,
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "path_params": path_params or {},
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(scope, receive)
+from ._synthetic import make_request
 
 
 async def test_sub_dependencies_and_their_parameters() -> None:

@@ -5,7 +5,6 @@ import datetime
 import enum
 import re
 import uuid
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -15,29 +14,7 @@ from covet.web._params import ParameterError, build_plan
 from covet.web._request import Request
 from covet.web.params import Cookie, Depends, Header, Path, Query, RequestValidationError, Validator
 
-
-def make_request(
-    *,
-    query: bytes = b"",
-    headers: Sequence[tuple[str, str]] = (),
-    body: bytes = b"",
-    path_params: dict[str, Any] | None = None,
-    method: str = "GET",
-) -> Request:
-    """A real Request over a synthetic ASGI scope (what the app builds per request)."""
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": "/",
-        "query_string": query,
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "path_params": path_params or {},
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(scope, receive)
+from ._synthetic import make_request
 
 
 async def errors_of(plan: Any, request: Request) -> list[dict[str, Any]]:

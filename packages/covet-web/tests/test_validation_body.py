@@ -3,7 +3,6 @@ in one 422, embedded bodies, malformed JSON (400), wrong content type (415), val
 
 import dataclasses
 import enum
-from collections.abc import Sequence
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 import msgspec
@@ -21,29 +20,7 @@ from covet.web.params import (
     Validator,
 )
 
-
-def make_request(
-    *,
-    query: bytes = b"",
-    headers: Sequence[tuple[str, str]] = (),
-    body: bytes = b"",
-    path_params: dict[str, Any] | None = None,
-    method: str = "GET",
-) -> Request:
-    """A real Request over a synthetic ASGI scope (what the app builds per request)."""
-    scope = {
-        "type": "http",
-        "method": method,
-        "path": "/",
-        "query_string": query,
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-        "path_params": path_params or {},
-    }
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return Request(scope, receive)
+from ._synthetic import make_request
 
 
 def post(body: bytes, content_type: str | None = "application/json") -> Request:
