@@ -24,6 +24,7 @@ __all__ = [
     "P_OP",
     "P_OR",
     "ClauseElement",
+    "Marker",
     "SelectBase",
 ]
 
@@ -38,6 +39,19 @@ P_ADD = 60
 P_MUL = 70
 P_NEG = 80
 P_ATOM = 100
+
+
+class Marker:
+    """Opens a clause in a flat shape key; equal only to itself, so a key made of
+    markers and the parts' keys stays unambiguous."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{self.name}>"
 
 
 class ClauseElement:

@@ -1,5 +1,11 @@
-"""What INSERT, UPDATE and DELETE share: the target table, column names, SET lists,
-RETURNING and WHERE."""
+"""What INSERT, UPDATE and DELETE share: the target table, checked column values, SET
+lists, RETURNING and WHERE, and the pieces of their shape keys.
+
+A value given to ``values()`` stays as it is when it is a plain Python value (it is a
+bound parameter: key ``"?"``, the value itself the parameter) and is kept as an
+expression otherwise; a statement remembers whether it holds any expression at all, so
+the common all-values case gathers its parameters without looking at each one again.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +13,47 @@ from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 
 from ..errors import CompileError
-from ._base import ClauseElement
+from ._base import P_NOT, ClauseElement, Marker
 from ._dialect import quote_identifier
-from ._elements import BoolList, ColumnElement, Label, coerce, coerce_condition
+from ._elements import ColumnElement, Label, coerce
 from ._from import Column, FromClause
 from ._schema import Table, TableAlias
 from ._writer import SQLWriter
 
 __all__ = [
-    "and_conditions",
-    "assignments",
+    "FROM",
+    "RETURNING",
+    "SET",
+    "TARGETS",
+    "VALUES",
+    "WHERE",
+    "add_items",
+    "add_values",
     "base_table",
+    "checked_values",
     "column_name",
-    "keys_params",
+    "expression_value",
     "quoted_names",
-    "render_list",
     "render_returning",
     "render_set",
+    "render_value",
+    "render_where",
     "returning_items",
     "target",
 ]
 
+# Shape-key markers (see ``Marker``): each opens a clause and is left out with it.
+SET = Marker("SET")
+VALUES = Marker("VALUES")
+FROM = Marker("FROM")
+WHERE = Marker("WHERE")
+RETURNING = Marker("RETURNING")
+
+TARGETS = (Table, TableAlias)  # what a statement writes to
+
 
 def target(table: object, where: str) -> Table | TableAlias:
-    if not isinstance(table, Table | TableAlias):
+    if not isinstance(table, TARGETS):
         raise TypeError(f"{where} takes a table (table('users', ...)), got {table!r}")
     return table
 
@@ -55,13 +78,52 @@ def column_name(table: Table | TableAlias, key: object, where: str) -> str:
     return key
 
 
-def assignments(
-    table: Table | TableAlias, values: Mapping[Any, Any], where: str
-) -> tuple[tuple[str, ColumnElement], ...]:
-    return tuple((column_name(table, k, where), coerce(v)) for k, v in values.items())
+def expression_value(value: object) -> Any:
+    """A value for a column: a plain value as it is (a parameter), an expression as it
+    is, a select as a scalar subquery; a table or the like is refused."""
+    if isinstance(value, ColumnElement) or not isinstance(value, ClauseElement):
+        return value
+    return coerce(value)
+
+
+def checked_values(
+    table: Table | TableAlias, values: Mapping[Any, Any], where: str, fresh: bool
+) -> tuple[dict[str, Any], bool]:
+    """``values`` keyed by column names the table has (a column stands for its name),
+    and whether any value is an expression. ``fresh`` says ``values`` is a dict of str
+    keys nobody else holds (keyword arguments), which is then used as it is."""
+    out: dict[str, Any]
+    if fresh:
+        out = values  # type: ignore[assignment]
+    else:
+        for key in values:
+            if type(key) is not str:
+                out = {column_name(table, k, where): v for k, v in values.items()}
+                break
+        else:
+            out = dict(values)
+    known = table._known
+    # One subset test instead of a lookup per name; the loop only finds the name to
+    # complain about.
+    if known is not None and not known.issuperset(out):
+        for key in out:
+            column_name(table, key, where)
+    exprs = False
+    for value in out.values():
+        if isinstance(value, ClauseElement):
+            exprs = True
+            if not isinstance(value, ColumnElement):
+                out = {k: expression_value(v) for k, v in out.items()}
+                break
+    return out, exprs
 
 
 def returning_items(items: tuple[object, ...]) -> tuple[ColumnElement, ...]:
+    for item in items:
+        if type(item) is not Column:
+            break
+    else:
+        return items  # type: ignore[return-value]
     out: list[ColumnElement] = []
     for item in items:
         if isinstance(item, ColumnElement):
@@ -73,20 +135,31 @@ def returning_items(items: tuple[object, ...]) -> tuple[ColumnElement, ...]:
     return tuple(out)
 
 
-def keys_params(items: Iterable[ClauseElement]) -> tuple[tuple[Hashable, ...], tuple[Any, ...]]:
-    keys: list[Hashable] = []
-    params: tuple[Any, ...] = ()
+def add_items(key: list[Hashable], params: list[Any], items: Iterable[ClauseElement]) -> None:
+    """Each item's key onto ``key`` and its parameters onto ``params``."""
     for item in items:
-        keys.append(item._key)
-        params += item._params
-    return tuple(keys), params
+        key.append(item._key)
+        if item._params:
+            params.extend(item._params)
 
 
-def render_list(w: SQLWriter, items: Iterable[ColumnElement], sep: str = ", ") -> None:
-    for i, item in enumerate(items):
-        if i:
-            w.write(sep)
-        item._render(w)
+def add_values(key: list[Hashable], params: list[Any], values: Iterable[Any]) -> None:
+    """Column values (see the module docstring) onto ``key`` and ``params``."""
+    for value in values:
+        if isinstance(value, ColumnElement):
+            key.append(value._key)
+            if value._params:
+                params.extend(value._params)
+        else:
+            key.append("?")  # the key of a bound parameter
+            params.append(value)
+
+
+def render_value(w: SQLWriter, value: Any) -> None:
+    if isinstance(value, ColumnElement):
+        value._render(w)
+    else:
+        w.bind(value)
 
 
 def render_returning(w: SQLWriter, items: tuple[ColumnElement, ...]) -> None:
@@ -103,25 +176,23 @@ def render_returning(w: SQLWriter, items: tuple[ColumnElement, ...]) -> None:
                 item._render(w)
 
 
-def render_set(w: SQLWriter, assignments: tuple[tuple[str, ColumnElement], ...]) -> None:
+def render_set(w: SQLWriter, assignments: Iterable[tuple[str, Any]]) -> None:
     for i, (name, value) in enumerate(assignments):
         if i:
             w.write(", ")
         w.ident(name)
         w.write(" = ")
-        value._render(w)
+        render_value(w, value)
+
+
+def render_where(w: SQLWriter, where: tuple[ColumnElement, ...]) -> None:
+    if where:
+        w.write(" WHERE ")
+        if len(where) == 1:
+            where[0]._render(w)
+        else:
+            w.join(where, " AND ", P_NOT)
 
 
 def quoted_names(names: Iterable[str]) -> list[str]:
     return [quote_identifier(n) for n in names]
-
-
-def and_conditions(
-    current: ColumnElement | None, conditions: tuple[object, ...], where: str
-) -> ColumnElement | None:
-    items = [coerce_condition(c, where) for c in conditions]
-    if current is not None:
-        items.insert(0, current)
-    if not items:
-        return None
-    return items[0] if len(items) == 1 else BoolList("AND", tuple(items))

@@ -37,6 +37,7 @@ __all__ = [
     "OrderItem",
     "ScalarSelect",
     "ValueOp",
+    "and_items",
     "binary_op",
     "coerce",
     "coerce_condition",
@@ -76,6 +77,34 @@ def _comparison(op: str) -> Callable[[ColumnElement, object], ColumnElement]:
     return compare
 
 
+def _arithmetic(
+    op: str, prec: int, reflected: bool
+) -> Callable[[ColumnElement, object], ColumnElement]:
+    """The method behind one arithmetic operator: ``col + 1``, and ``1 + col`` when
+    ``reflected``. As for comparisons, the common case (a plain value) takes the fewest
+    calls: ``binary_op`` and ``coerce`` are done here."""
+
+    def compute(self: ColumnElement, other: object) -> ColumnElement:
+        if isinstance(other, ColumnElement):
+            right: ColumnElement = other
+        elif isinstance(other, ClauseElement):
+            right = coerce(other)
+        else:
+            right = Bind(other)
+        if reflected:
+            self, right = right, self
+        node = BinaryOp()
+        node._key = (op, self._key, right._key)
+        node._params = self._params + right._params
+        node.left = self
+        node.operator = op
+        node.right = right
+        node._prec = prec  # type: ignore[misc]
+        return node
+
+    return compute
+
+
 class ColumnElement(ClauseElement):
     """A SQL expression that has a value: a column, a parameter, an operation on them.
 
@@ -102,36 +131,17 @@ class ColumnElement(ClauseElement):
     __gt__ = _comparison(">")
     __ge__ = _comparison(">=")
 
-    # arithmetic
-    def __add__(self, other: object) -> ColumnElement:
-        return binary_op(self, "+", coerce(other), P_ADD)
-
-    def __radd__(self, other: object) -> ColumnElement:
-        return binary_op(coerce(other), "+", self, P_ADD)
-
-    def __sub__(self, other: object) -> ColumnElement:
-        return binary_op(self, "-", coerce(other), P_ADD)
-
-    def __rsub__(self, other: object) -> ColumnElement:
-        return binary_op(coerce(other), "-", self, P_ADD)
-
-    def __mul__(self, other: object) -> ColumnElement:
-        return binary_op(self, "*", coerce(other), P_MUL)
-
-    def __rmul__(self, other: object) -> ColumnElement:
-        return binary_op(coerce(other), "*", self, P_MUL)
-
-    def __truediv__(self, other: object) -> ColumnElement:
-        return binary_op(self, "/", coerce(other), P_MUL)
-
-    def __rtruediv__(self, other: object) -> ColumnElement:
-        return binary_op(coerce(other), "/", self, P_MUL)
-
-    def __mod__(self, other: object) -> ColumnElement:
-        return binary_op(self, "%", coerce(other), P_MUL)
-
-    def __rmod__(self, other: object) -> ColumnElement:
-        return binary_op(coerce(other), "%", self, P_MUL)
+    # arithmetic (see _arithmetic)
+    __add__ = _arithmetic("+", P_ADD, False)
+    __radd__ = _arithmetic("+", P_ADD, True)
+    __sub__ = _arithmetic("-", P_ADD, False)
+    __rsub__ = _arithmetic("-", P_ADD, True)
+    __mul__ = _arithmetic("*", P_MUL, False)
+    __rmul__ = _arithmetic("*", P_MUL, True)
+    __truediv__ = _arithmetic("/", P_MUL, False)
+    __rtruediv__ = _arithmetic("/", P_MUL, True)
+    __mod__ = _arithmetic("%", P_MUL, False)
+    __rmod__ = _arithmetic("%", P_MUL, True)
 
     def __neg__(self) -> ColumnElement:
         return Negative(self)
@@ -750,6 +760,19 @@ def coerce_condition(value: object, where: str) -> ColumnElement:
     if isinstance(value, str):
         raise TypeError(f"{where} got a str; wrap raw SQL in text(...): {value!r}")
     raise TypeError(f"{where} needs a SQL condition, got {type(value).__name__}: {value!r}")
+
+
+def and_items(conditions: tuple[object, ...], where: str) -> tuple[ColumnElement, ...]:
+    """``conditions`` checked, with AND lists spread into their items (a WHERE clause
+    kept as a tuple renders them joined with AND, as the AND list would)."""
+    items: list[ColumnElement] = []
+    for given in conditions:
+        cond = coerce_condition(given, where)
+        if type(cond) is BoolList and cond.operator == "AND":
+            items.extend(cond.items)
+        else:
+            items.append(cond)
+    return tuple(items)
 
 
 def binary_op(left: ColumnElement, op: str, right: ColumnElement, prec: int) -> BinaryOp:

@@ -18,7 +18,9 @@ __all__ = [
     "Join",
     "JoinKind",
     "Star",
+    "StarColumns",
     "expose_columns",
+    "star_columns",
 ]
 
 JoinKind = Literal["inner", "left", "right", "full", "cross"]
@@ -185,6 +187,20 @@ class ColumnCollection:
 
     def __repr__(self) -> str:
         return f"<columns of {self._owner!r}: {', '.join(self._columns)}>"
+
+
+class StarColumns(tuple[Column, ...]):
+    """A table's columns, as ``select(table)`` selects them, made once per table with
+    their keys listed (``_keys``) so a shape key takes them in one step."""
+
+    _keys: tuple[Hashable, ...]
+
+
+def star_columns(columns: ColumnCollection) -> StarColumns:
+    """The columns of ``columns`` in order, as a ``StarColumns``."""
+    found = StarColumns(columns._columns.values())
+    found._keys = tuple([col._key for col in found])
+    return found
 
 
 def expose_columns(owner: FromClause, columns: ColumnCollection) -> None:

@@ -6,16 +6,19 @@ from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from ..errors import CompileError
-from ._base import P_NOT, SelectBase
+from ._base import P_NOT, ClauseElement, Marker, SelectBase
 from ._dml_base import (
-    assignments,
+    RETURNING,
+    TARGETS,
+    VALUES,
+    add_values,
     base_table,
+    checked_values,
     column_name,
-    keys_params,
     quoted_names,
-    render_list,
     render_returning,
     render_set,
+    render_value,
     returning_items,
     target,
 )
@@ -31,35 +34,39 @@ __all__ = ["Insert", "OnConflict", "insert"]
 class Insert(Statement):
     """``INSERT INTO table ...``; build it with ``insert(table)`` and chain."""
 
-    __slots__ = ("_columns", "_conflict", "_memo", "_returning", "_rows", "_select", "table")
+    # Slots filled by ``_copy`` (no __init__): see ``Select``.
+    __slots__ = (
+        "_conflict",
+        "_exprs",
+        "_memo",
+        "_names",
+        "_returning",
+        "_rows",
+        "_select",
+        "table",
+    )
 
-    def __init__(
-        self,
-        table: Table | TableAlias,
-        columns: tuple[str, ...] = (),
-        rows: tuple[tuple[ColumnElement, ...], ...] = (),
-        select: SelectBase | None = None,
-        conflict: _Conflict | None = None,
-        returning: tuple[ColumnElement, ...] = (),
-    ) -> None:
-        self.table = table
-        self._columns = columns
-        self._rows = rows
-        self._select = select
-        self._conflict = conflict
-        self._returning = returning
-        self._memo: tuple[Hashable, tuple[Any, ...]] | None = None
+    table: Table | TableAlias
+    _names: tuple[str, ...]
+    # One tuple per row, in ``_names`` order: plain values and expressions (see _dml_base).
+    _rows: tuple[tuple[Any, ...], ...]
+    _exprs: bool  # False: every row value is a plain value
+    _select: SelectBase | None
+    _conflict: _Conflict | None
+    _returning: tuple[ColumnElement, ...]
+    _memo: tuple[Hashable, tuple[Any, ...]] | None
 
-    def _replace(self, **changes: Any) -> Insert:
-        state: dict[str, Any] = {
-            "columns": self._columns,
-            "rows": self._rows,
-            "select": self._select,
-            "conflict": self._conflict,
-            "returning": self._returning,
-        }
-        state.update(changes)
-        return Insert(self.table, **state)
+    def _copy(self) -> Insert:
+        new = Insert()
+        new.table = self.table
+        new._names = self._names
+        new._rows = self._rows
+        new._exprs = self._exprs
+        new._select = self._select
+        new._conflict = self._conflict
+        new._returning = self._returning
+        new._memo = None
+        return new
 
     @property
     def excluded(self) -> Excluded:
@@ -73,45 +80,73 @@ class Insert(Statement):
         ``values([{...}, {...}])`` (every row with the same keys). Values become
         parameters; SQL expressions (``func.now()``) are used as they are. A second
         call adds to a single row."""
+        if columns and not rows and not self._rows and self._select is None:
+            # The common call, values(a=1, b=2) on a new insert, without a function
+            # call per check; anything unusual takes the general path below.
+            known = self.table._known
+            if known is None or known.issuperset(columns):
+                for value in columns.values():
+                    if isinstance(value, ClauseElement):
+                        break
+                else:
+                    new = self._copy()
+                    new._names = tuple(columns)
+                    new._rows = (tuple(columns.values()),)
+                    new._exprs = False
+                    return new
         if self._select is not None:
             raise CompileError("insert: values() and from_select() cannot be combined")
-        if rows and columns:
-            raise CompileError(
-                "insert.values() takes a mapping, a list of them, or keywords; not both"
-            )
         if columns:
-            records: list[Mapping[Any, Any]] = [columns]
-        elif len(rows) == 1 and isinstance(rows[0], Mapping):
-            records = [rows[0]]
-        elif len(rows) == 1 and isinstance(rows[0], list | tuple):
-            records = list(rows[0])
-        else:
-            records = list(rows)  # type: ignore[arg-type]
-        for record in records:
+            if rows:
+                raise CompileError(
+                    "insert.values() takes a mapping, a list of them, or keywords; not both"
+                )
+            return self._with_row(*checked_values(self.table, columns, "insert.values()", True))
+        if len(rows) == 1 and isinstance(rows[0], Mapping):
+            row = checked_values(self.table, rows[0], "insert.values()", False)
+            return self._with_row(*row)
+        given = list(rows[0]) if len(rows) == 1 and isinstance(rows[0], list | tuple) else rows
+        records: list[Mapping[Any, Any]] = []
+        for record in given:
             if not isinstance(record, Mapping):
                 raise TypeError(f"insert.values() rows must be mappings, got {record!r}")
+            records.append(record)
         if not records:
             raise CompileError("insert.values() got no rows")
-        if len(records) == 1 and len(self._rows) == 1:
-            merged = dict(zip(self._columns, self._rows[0], strict=True))
-            merged.update(assignments(self.table, records[0], "insert.values()"))
-            names = tuple(merged)
-            return self._replace(columns=names, rows=(tuple(merged.values()),))
-        first = assignments(self.table, records[0], "insert.values()")
-        names = tuple(name for name, _ in first)
-        out = [tuple(v for _, v in first)]
+        if len(records) == 1:
+            return self._with_row(*checked_values(self.table, records[0], "insert.values()", False))
+        first, exprs = checked_values(self.table, records[0], "insert.values()", False)
+        names = tuple(first)
+        out = [tuple(first.values())]
         for number, record in enumerate(records[1:], start=2):
-            pairs = assignments(self.table, record, "insert.values()")
-            if tuple(name for name, _ in pairs) != names:
-                if {name for name, _ in pairs} != set(names):
+            pairs, more = checked_values(self.table, record, "insert.values()", False)
+            exprs = exprs or more
+            if tuple(pairs) != names:
+                if pairs.keys() != first.keys():
                     raise CompileError(
                         f"insert.values(): row {number} has columns "
-                        f"{sorted(n for n, _ in pairs)}, row 1 has {sorted(names)}"
+                        f"{sorted(pairs)}, row 1 has {sorted(names)}"
                     )
-                lookup = dict(pairs)
-                pairs = tuple((name, lookup[name]) for name in names)
-            out.append(tuple(v for _, v in pairs))
-        return self._replace(columns=names, rows=tuple(out))
+                pairs = {name: pairs[name] for name in names}
+            out.append(tuple(pairs.values()))
+        new = self._copy()
+        new._names = names
+        new._rows = tuple(out)
+        new._exprs = exprs
+        return new
+
+    def _with_row(self, row: dict[str, Any], exprs: bool) -> Insert:
+        """This insert with the single row ``row``, added to its row if it has one."""
+        new = self._copy()
+        if len(self._rows) == 1:
+            merged = dict(zip(self._names, self._rows[0], strict=True))
+            merged.update(row)
+            row = merged
+            exprs = exprs or self._exprs
+        new._names = tuple(row)
+        new._rows = (tuple(row.values()),)
+        new._exprs = exprs
+        return new
 
     def from_select(self, columns: Sequence[str | Column], select: SelectBase) -> Insert:
         """``INSERT INTO table (columns) SELECT ...``."""
@@ -119,8 +154,10 @@ class Insert(Statement):
             raise TypeError(f"from_select() takes a select(...), got {select!r}")
         if self._rows:
             raise CompileError("insert: values() and from_select() cannot be combined")
-        names = tuple(column_name(self.table, c, "insert.from_select()") for c in columns)
-        return self._replace(columns=names, select=select)
+        new = self._copy()
+        new._names = tuple(column_name(self.table, c, "insert.from_select()") for c in columns)
+        new._select = select
+        return new
 
     def on_conflict(self, *columns: str | Column, constraint: str | None = None) -> OnConflict:
         """Upsert: ``ON CONFLICT (columns)`` then ``.do_update(...)`` or ``.do_nothing()``.
@@ -134,7 +171,9 @@ class Insert(Statement):
 
     def returning(self, *columns: object) -> Insert:
         """``RETURNING columns`` (a table means all its columns)."""
-        return self._replace(returning=self._returning + returning_items(columns))
+        new = self._copy()
+        new._returning = self._returning + returning_items(columns)
+        return new
 
     def _is_read(self) -> bool:
         return False
@@ -142,40 +181,45 @@ class Insert(Statement):
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
         memo = self._memo
         if memo is None:
-            params: tuple[Any, ...] = ()
-            row_keys: list[Hashable] = []
-            for row in self._rows:
-                k, p = keys_params(row)
-                row_keys.append(k)
-                params += p
-            select_key: Hashable = None
+            key: list[Hashable] = [_INSERT, self.table._key, self._names]
+            params: list[Any] = []
+            rows = self._rows
+            if rows:
+                if self._exprs:
+                    key.append(VALUES)
+                    for row in rows:
+                        add_values(key, params, row)
+                else:
+                    # Every value a parameter: the row count and names say it all.
+                    key.append(len(rows))
+                    for row in rows:
+                        params.extend(row)
             if self._select is not None:
-                select_key, p = self._select._shape()
-                params += p
-            conflict_key: Hashable = None
+                select_key, select_params = self._select._shape()
+                key.append(_SELECT)
+                key.append(select_key)
+                params.extend(select_params)
             if self._conflict is not None:
-                conflict_key = self._conflict.key
-                params += self._conflict.params
-            ret_key, p = keys_params(self._returning)
-            params += p
-            key = (
-                "insert",
-                self.table._key,
-                self._columns,
-                tuple(row_keys),
-                select_key,
-                conflict_key,
-                ret_key,
-            )
-            memo = self._memo = (key, params)
+                key.append(_CONFLICT)
+                key.append(self._conflict.key)
+                params.extend(self._conflict.params)
+            if self._returning:
+                key.append(RETURNING)
+                for item in self._returning:
+                    key.append(item._key)
+                    if item._params:
+                        params.extend(item._params)
+            memo = self._memo = (tuple(key), tuple(params))
         return memo
+
+    _cache_shape = _shape
 
     def _render_stmt(self, w: SQLWriter) -> None:
         w.write("INSERT INTO ")
         self.table._render(w)
-        if self._columns:
+        if self._names:
             w.write(" (")
-            w.write(", ".join(quoted_names(self._columns)))
+            w.write(", ".join(quoted_names(self._names)))
             w.write(")")
         if self._select is not None:
             if self._conflict is not None and not w.pg:
@@ -190,7 +234,10 @@ class Insert(Statement):
             w.write(" VALUES ")
             for i, row in enumerate(self._rows):
                 w.write(", (" if i else "(")
-                render_list(w, row)
+                for j, value in enumerate(row):
+                    if j:
+                        w.write(", ")
+                    render_value(w, value)
                 w.write(")")
         else:
             w.write(" DEFAULT VALUES")
@@ -200,6 +247,11 @@ class Insert(Statement):
 
     def __repr__(self) -> str:
         return f"<Insert {self}>"
+
+
+_INSERT = Marker("INSERT")
+_SELECT = Marker("SELECT")
+_CONFLICT = Marker("ON CONFLICT")
 
 
 class _Conflict:
@@ -212,7 +264,7 @@ class _Conflict:
         target: tuple[str, ...],
         constraint: str | None,
         action: str,
-        assignments: tuple[tuple[str, ColumnElement], ...],
+        assignments: dict[str, Any],
         where: ColumnElement | None,
     ) -> None:
         self.target = target
@@ -220,18 +272,14 @@ class _Conflict:
         self.action = action
         self.set = assignments
         self.where = where
-        values_key, params = keys_params(v for _, v in assignments)
+        key: list[Hashable] = [target, constraint, action, tuple(assignments)]
+        params: list[Any] = []
+        add_values(key, params, assignments.values())
         if where is not None:
-            params += where._params
-        self.params = params
-        self.key = (
-            target,
-            constraint,
-            action,
-            tuple(n for n, _ in assignments),
-            values_key,
-            None if where is None else where._key,
-        )
+            key.append(where._key)
+            params.extend(where._params)
+        self.params = tuple(params)
+        self.key = tuple(key)
 
     def render(self, w: SQLWriter) -> None:
         w.write(" ON CONFLICT")
@@ -250,7 +298,7 @@ class _Conflict:
             w.write(" DO NOTHING")
             return
         w.write(" DO UPDATE SET ")
-        render_set(w, self.set)
+        render_set(w, self.set.items())
         if self.where is not None:
             w.write(" WHERE ")
             w.sub(self.where, P_NOT)
@@ -268,9 +316,9 @@ class OnConflict:
 
     def do_nothing(self) -> Insert:
         """``ON CONFLICT ... DO NOTHING``: skip rows that conflict."""
-        return self.insert._replace(
-            conflict=_Conflict(self.target, self.constraint, "nothing", (), None)
-        )
+        new = self.insert._copy()
+        new._conflict = _Conflict(self.target, self.constraint, "nothing", {}, None)
+        return new
 
     def do_update(
         self,
@@ -291,27 +339,35 @@ class OnConflict:
             )
         table = self.insert.table
         excluded = self.insert.excluded
-        pairs: tuple[tuple[str, ColumnElement], ...]
+        pairs: dict[str, Any]
         if set is None:
-            names = [n for n in self.insert._columns if n not in self.target]
+            names = [n for n in self.insert._names if n not in self.target]
             if not names:
                 raise CompileError("do_update() has nothing to set: pass set={...}")
-            pairs = tuple((n, excluded.c[n]) for n in names)
+            pairs = {n: excluded.c[n] for n in names}
         elif isinstance(set, Mapping):
-            pairs = assignments(table, set, "do_update(set=...)")
+            pairs = checked_values(table, set, "do_update(set=...)", False)[0]
         elif isinstance(set, Sequence) and not isinstance(set, str):
             names = [column_name(table, c, "do_update(set=...)") for c in set]
-            pairs = tuple((n, excluded.c[n]) for n in names)
+            pairs = {n: excluded.c[n] for n in names}
         else:
             raise TypeError(f"do_update(set=...) takes a mapping or a list of columns, got {set!r}")
         if not pairs:
             raise CompileError("do_update() has nothing to set")
         condition = None if where is None else coerce_condition(where, "do_update(where=...)")
-        return self.insert._replace(
-            conflict=_Conflict(self.target, self.constraint, "update", pairs, condition)
-        )
+        new = self.insert._copy()
+        new._conflict = _Conflict(self.target, self.constraint, "update", pairs, condition)
+        return new
 
 
 def insert(table: Table | TableAlias) -> Insert:
     """``INSERT INTO table``: chain ``.values(...)``, ``.on_conflict(...)``, ``.returning(...)``."""
-    return Insert(target(table, "insert()"))
+    new = Insert()
+    given: object = table
+    if not isinstance(given, TARGETS):
+        target(given, "insert()")  # raises
+    new.table = table
+    new._names = new._rows = new._returning = ()
+    new._exprs = False
+    new._select = new._conflict = new._memo = None
+    return new

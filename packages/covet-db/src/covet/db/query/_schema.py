@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import CompileError
 from ._dialect import quote_identifier
 from ._elements import ColumnElement
-from ._from import Column, ColumnCollection, FromClause, expose_columns
+from ._from import Column, ColumnCollection, FromClause, StarColumns, expose_columns, star_columns
 from ._writer import SQLWriter
 
 __all__ = ["Excluded", "Table", "TableAlias", "column", "table"]
@@ -31,9 +31,13 @@ class Table(FromClause):
     declared without any, it accepts every name.
     """
 
-    __slots__ = ("__dict__", "c", "schema", "table_name")
+    __slots__ = ("__dict__", "_known", "_stars", "c", "schema", "table_name")
 
     _key: str
+    # Set once from the declared columns (None for a table without any): the names
+    # ``values()`` accepts and the columns ``select(table)`` selects.
+    _known: frozenset[str] | None
+    _stars: StarColumns | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Table:
         # Only a table without declared columns needs __getattr__ (any name is a
@@ -58,6 +62,8 @@ class Table(FromClause):
         self._key = "T" + quoted if schema is None else f"T{quote_identifier(schema)}.{quoted}"
         self._params = ()
         self.c = ColumnCollection(self, columns if columns else None)
+        self._known = frozenset(columns) if columns else None
+        self._stars = star_columns(self.c) if columns else None
         expose_columns(self, self.c)
 
     def alias(self, name: str) -> TableAlias:
@@ -65,9 +71,8 @@ class Table(FromClause):
         return TableAlias(self, name)
 
     def _star_columns(self) -> tuple[ColumnElement, ...]:
-        if self.c._dynamic is False:
-            return tuple(self.c)
-        return super()._star_columns()
+        stars = self._stars
+        return super()._star_columns() if stars is None else stars
 
     def _qual_key(self) -> str:
         return self._key
@@ -101,9 +106,11 @@ class _LooseTable(Table):
 class TableAlias(FromClause):
     """A table under another name; its columns are qualified by the alias."""
 
-    __slots__ = ("__dict__", "c", "name", "table")
+    __slots__ = ("__dict__", "_known", "_stars", "c", "name", "table")
 
     _key: str
+    _known: frozenset[str] | None  # as for Table
+    _stars: StarColumns | None
 
     def __new__(cls, *args: Any, **kwargs: Any) -> TableAlias:
         # As for Table: __getattr__ only where the columns are not declared.
@@ -122,6 +129,8 @@ class TableAlias(FromClause):
         self._params = ()
         names = tuple(table.c._columns) if table.c._dynamic is False else None
         self.c = ColumnCollection(self, names)
+        self._known = table._known
+        self._stars = star_columns(self.c) if names is not None else None
         expose_columns(self, self.c)
 
     def _qual_key(self) -> str:
@@ -130,9 +139,8 @@ class TableAlias(FromClause):
         return self._key
 
     def _star_columns(self) -> tuple[ColumnElement, ...]:
-        if self.c._dynamic is False:
-            return tuple(self.c)
-        return super()._star_columns()
+        stars = self._stars
+        return super()._star_columns() if stars is None else stars
 
     def _render_qualifier(self, w: SQLWriter) -> None:
         w.ident(self.name)

@@ -19,10 +19,12 @@ from ._elements import (
     ColumnElement,
     Label,
     OrderItem,
+    and_items,
     coerce_condition,
 )
 from ._from import JOIN_SQL, Column, FromClause, Join, JoinKind
 from ._keyset import keyset_condition
+from ._schema import Table
 from ._select_key import PLAIN, RareParts, shape_key
 from ._selectable import (
     Selectable,
@@ -152,7 +154,7 @@ class Select(Selectable):
         items: tuple[object, ...] = conditions
         for cond in items:
             if type(cond) is BoolList or not isinstance(cond, ColumnElement):
-                items = _and_items(conditions, "where()")
+                items = and_items(conditions, "where()")
                 break
         if not items:
             return self
@@ -460,10 +462,13 @@ def select(*columns: object) -> Select:
     """
     new = _EMPTY._copy()
     if columns:
-        cols: tuple[object, ...] = columns
-        for col in cols:
+        cols: tuple[object, ...] | None = columns
+        for col in columns:
             if type(col) is not Column:
-                cols = column_items(columns, "select()")
+                # select(table): its columns, listed once when the table was made.
+                cols = col._stars if type(col) is Table and len(columns) == 1 else None
+                if cols is None:
+                    cols = column_items(columns, "select()")
                 break
         new._cols = cols  # type: ignore[assignment]
     return new
@@ -479,16 +484,4 @@ def _from_items(froms: tuple[object, ...]) -> tuple[FromClause, ...]:
         else:
             hint = " (use .subquery(name))" if isinstance(item, SelectBase) else ""
             raise TypeError(f"select_from() takes tables, joins or subqueries{hint}, got {item!r}")
-    return tuple(items)
-
-
-def _and_items(conditions: tuple[object, ...], where: str) -> tuple[ColumnElement, ...]:
-    """``conditions`` checked, with AND lists spread into their items."""
-    items: list[ColumnElement] = []
-    for given in conditions:
-        cond = coerce_condition(given, where)
-        if type(cond) is BoolList and cond.operator == "AND":
-            items.extend(cond.items)
-        else:
-            items.append(cond)
     return tuple(items)

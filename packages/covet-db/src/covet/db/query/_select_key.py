@@ -11,9 +11,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from ._base import ClauseElement
+from ._base import ClauseElement, Marker
 from ._elements import ColumnElement
-from ._from import FromClause
+from ._from import FromClause, StarColumns
 from ._subquery import CTE
 
 __all__ = ["PLAIN", "RareParts", "shape_key"]
@@ -35,30 +35,18 @@ class RareParts:
 PLAIN = RareParts()
 
 
-class _Marker:
-    """Opens a clause in a shape key; equal only to itself."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<{self.name}>"
-
-
-_WITH = _Marker("WITH")
-_DISTINCT = _Marker("DISTINCT")
-_DISTINCT_ON = _Marker("DISTINCT ON")
-_FROM = _Marker("FROM")
-_JOINS = _Marker("JOINS")
-_WHERE = _Marker("WHERE")
-_GROUP = _Marker("GROUP BY")
-_HAVING = _Marker("HAVING")
-_ORDER = _Marker("ORDER BY")
-_LIMIT = _Marker("LIMIT")
-_OFFSET = _Marker("OFFSET")
-_LOCK = _Marker("FOR")
+_WITH = Marker("WITH")
+_DISTINCT = Marker("DISTINCT")
+_DISTINCT_ON = Marker("DISTINCT ON")
+_FROM = Marker("FROM")
+_JOINS = Marker("JOINS")
+_WHERE = Marker("WHERE")
+_GROUP = Marker("GROUP BY")
+_HAVING = Marker("HAVING")
+_ORDER = Marker("ORDER BY")
+_LIMIT = Marker("LIMIT")
+_OFFSET = Marker("OFFSET")
+_LOCK = Marker("FOR")
 
 
 def shape_key(
@@ -91,10 +79,13 @@ def shape_key(
             for expr in distinct:
                 key.append(expr._key)
                 params += expr._params
-    for col in cols:
-        key.append(col._key)
-        if col._params:
-            params += col._params
+    if type(cols) is StarColumns:
+        key.extend(cols._keys)  # a table's columns, which have no parameters
+    else:
+        for col in cols:
+            key.append(col._key)
+            if col._params:
+                params += col._params
     if froms or joins:
         key.append(_FROM)
         split = anchor + 1 if joins else len(froms)

@@ -1,4 +1,8 @@
-"""UPDATE (with FROM) and DELETE (with USING), with RETURNING."""
+"""UPDATE (with FROM) and DELETE (with USING), with RETURNING.
+
+As for SELECT, building only checks its input and copies a few slots; the shape key
+and parameters are gathered once, when the statement is compiled.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +10,22 @@ from collections.abc import Hashable, Mapping
 from typing import Any
 
 from ..errors import CompileError
+from ._base import ClauseElement, Marker
 from ._dml_base import (
-    and_conditions,
-    assignments,
-    keys_params,
+    FROM,
+    RETURNING,
+    SET,
+    TARGETS,
+    WHERE,
+    add_items,
+    checked_values,
     render_returning,
     render_set,
+    render_where,
     returning_items,
     target,
 )
-from ._elements import ColumnElement
+from ._elements import BoolList, ColumnElement, and_items
 from ._from import FromClause
 from ._schema import Table, TableAlias
 from ._statement import Statement
@@ -23,61 +33,103 @@ from ._writer import SQLWriter
 
 __all__ = ["Delete", "Update", "delete", "update"]
 
+_UPDATE = Marker("UPDATE")
+_DELETE = Marker("DELETE")
+
 
 class Update(Statement):
     """``UPDATE table SET ... [FROM ...] WHERE ... [RETURNING ...]``."""
 
-    __slots__ = ("_froms", "_memo", "_returning", "_set", "_where", "table")
+    # Slots filled by ``_copy`` (no __init__): see ``Select``.
+    __slots__ = ("_exprs", "_froms", "_memo", "_returning", "_set", "_where", "table")
 
-    def __init__(
-        self,
-        table: Table | TableAlias,
-        assignments: tuple[tuple[str, ColumnElement], ...] = (),
-        where: ColumnElement | None = None,
-        froms: tuple[FromClause, ...] = (),
-        returning: tuple[ColumnElement, ...] = (),
-    ) -> None:
-        self.table = table
-        self._set = assignments
-        self._where = where
-        self._froms = froms
-        self._returning = returning
-        self._memo: tuple[Hashable, tuple[Any, ...]] | None = None
+    table: Table | TableAlias
+    # Column name to a plain value or an expression (see _dml_base); never changed
+    # once built, so copies share it.
+    _set: dict[str, Any]
+    _exprs: bool  # False: every SET value is a plain value
+    _where: tuple[ColumnElement, ...]  # ANDed; AND lists flattened in
+    _froms: tuple[FromClause, ...]
+    _returning: tuple[ColumnElement, ...]
+    _memo: tuple[Hashable, tuple[Any, ...]] | None
 
-    def _replace(self, **changes: Any) -> Update:
-        state: dict[str, Any] = {
-            "assignments": self._set,
-            "where": self._where,
-            "froms": self._froms,
-            "returning": self._returning,
-        }
-        state.update(changes)
-        return Update(self.table, **state)
+    def _copy(self) -> Update:
+        new = Update()
+        new.table = self.table
+        new._set = self._set
+        new._exprs = self._exprs
+        new._where = self._where
+        new._froms = self._froms
+        new._returning = self._returning
+        new._memo = None
+        return new
 
     def values(self, values: Mapping[Any, Any] | None = None, /, **columns: Any) -> Update:
         """What to set: ``values(name="x", n=t.c.n + 1)`` or ``values({"name": "x"})``."""
-        merged = dict(self._set)
-        if values is not None:
+        if values is None and not self._set:
+            # The common call, values(a=1, b=t.c.b + 1) once, without a function call
+            # per check; anything unusual takes the general path below.
+            known = self.table._known
+            if known is None or known.issuperset(columns):
+                exprs: bool | None = False
+                for value in columns.values():
+                    if isinstance(value, ClauseElement):
+                        if not isinstance(value, ColumnElement):
+                            exprs = None
+                            break
+                        exprs = True
+                if exprs is not None:
+                    new = self._copy()
+                    new._set = columns
+                    new._exprs = exprs
+                    return new
+        if values is None:
+            row, exprs = checked_values(self.table, columns, "update.values()", True)
+        else:
             if not isinstance(values, Mapping):
                 raise TypeError(f"update.values() takes a mapping or keywords, got {values!r}")
-            merged.update(assignments(self.table, values, "update.values()"))
-        merged.update(assignments(self.table, columns, "update.values()"))
-        return self._replace(assignments=tuple(merged.items()))
+            row, exprs = checked_values(self.table, values, "update.values()", False)
+            if columns:
+                more, more_exprs = checked_values(self.table, columns, "update.values()", True)
+                row.update(more)
+                exprs = exprs or more_exprs
+        new = self._copy()
+        if self._set:
+            merged = dict(self._set)
+            merged.update(row)
+            row = merged
+            exprs = exprs or self._exprs
+        new._set = row
+        new._exprs = exprs
+        return new
 
     def where(self, *conditions: object) -> Update:
         """Which rows: conditions joined with AND."""
-        return self._replace(where=and_conditions(self._where, conditions, "update.where()"))
+        items = conditions
+        for cond in conditions:
+            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
+                items = and_items(conditions, "update.where()")
+                break
+        if not items:
+            return self
+        new = self._copy()
+        new._where = self._where + items  # type: ignore[operator]
+        return new
 
     def from_(self, *froms: FromClause) -> Update:
         """``UPDATE ... FROM other`` to read other tables (PostgreSQL, SQLite 3.33+)."""
         for item in froms:
             if not isinstance(item, FromClause):
                 raise TypeError(f"update.from_() takes tables or subqueries, got {item!r}")
-        return self._replace(froms=self._froms + froms)
+        new = self._copy()
+        new._froms = self._froms + froms
+        return new
 
     def returning(self, *columns: object) -> Update:
         """``RETURNING columns`` of the updated rows."""
-        return self._replace(returning=self._returning + returning_items(columns))
+        new = self._copy()
+        new._returning = self._returning + returning_items(columns)
+        return new
 
     def _is_read(self) -> bool:
         return False
@@ -85,41 +137,58 @@ class Update(Statement):
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
         memo = self._memo
         if memo is None:
-            if not self._set:
+            assigned = self._set
+            if not assigned:
                 raise CompileError(
                     f"update({self.table!r}) has no values(): nothing to SET. "
                     "Add .values(column=value)"
                 )
-            set_key, params = keys_params(v for _, v in self._set)
-            from_key, p = keys_params(self._froms)
-            params += p
-            if self._where is not None:
-                params += self._where._params
-            ret_key, p = keys_params(self._returning)
-            params += p
-            key = (
-                "update",
-                self.table._key,
-                tuple(n for n, _ in self._set),
-                set_key,
-                from_key,
-                None if self._where is None else self._where._key,
-                ret_key,
-            )
-            memo = self._memo = (key, params)
+            key: list[Hashable] = [_UPDATE, self.table._key, tuple(assigned)]
+            if self._exprs:
+                params: list[Any] = []
+                key.append(SET)
+                for value in assigned.values():  # add_values, inline
+                    if isinstance(value, ColumnElement):
+                        key.append(value._key)
+                        if value._params:
+                            params.extend(value._params)
+                    else:
+                        key.append("?")
+                        params.append(value)
+            else:
+                # Every value a parameter: the names say it all.
+                params = list(assigned.values())
+            if self._froms:
+                key.append(FROM)
+                add_items(key, params, self._froms)
+            # WHERE and RETURNING inline (see Delete._shape).
+            where = self._where
+            if where:
+                key.append(WHERE)
+                for cond in where:
+                    key.append(cond._key)
+                    if cond._params:
+                        params.extend(cond._params)
+            if self._returning:
+                key.append(RETURNING)
+                for item in self._returning:
+                    key.append(item._key)
+                    if item._params:
+                        params.extend(item._params)
+            memo = self._memo = (tuple(key), tuple(params))
         return memo
+
+    _cache_shape = _shape
 
     def _render_stmt(self, w: SQLWriter) -> None:
         w.write("UPDATE ")
         self.table._render(w)
         w.write(" SET ")
-        render_set(w, self._set)
+        render_set(w, self._set.items())
         if self._froms:
             w.write(" FROM ")
             w.join(self._froms)
-        if self._where is not None:
-            w.write(" WHERE ")
-            self._where._render(w)
+        render_where(w, self._where)
         render_returning(w, self._returning)
 
     def __repr__(self) -> str:
@@ -131,42 +200,48 @@ class Delete(Statement):
 
     __slots__ = ("_memo", "_returning", "_using", "_where", "table")
 
-    def __init__(
-        self,
-        table: Table | TableAlias,
-        where: ColumnElement | None = None,
-        using: tuple[FromClause, ...] = (),
-        returning: tuple[ColumnElement, ...] = (),
-    ) -> None:
-        self.table = table
-        self._where = where
-        self._using = using
-        self._returning = returning
-        self._memo: tuple[Hashable, tuple[Any, ...]] | None = None
+    table: Table | TableAlias
+    _where: tuple[ColumnElement, ...]  # ANDed; AND lists flattened in
+    _using: tuple[FromClause, ...]
+    _returning: tuple[ColumnElement, ...]
+    _memo: tuple[Hashable, tuple[Any, ...]] | None
 
-    def _replace(self, **changes: Any) -> Delete:
-        state: dict[str, Any] = {
-            "where": self._where,
-            "using": self._using,
-            "returning": self._returning,
-        }
-        state.update(changes)
-        return Delete(self.table, **state)
+    def _copy(self) -> Delete:
+        new = Delete()
+        new.table = self.table
+        new._where = self._where
+        new._using = self._using
+        new._returning = self._returning
+        new._memo = None
+        return new
 
     def where(self, *conditions: object) -> Delete:
         """Which rows: conditions joined with AND (no where deletes every row)."""
-        return self._replace(where=and_conditions(self._where, conditions, "delete.where()"))
+        items = conditions
+        for cond in conditions:
+            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
+                items = and_items(conditions, "delete.where()")
+                break
+        if not items:
+            return self
+        new = self._copy()
+        new._where = self._where + items  # type: ignore[operator]
+        return new
 
     def using(self, *froms: FromClause) -> Delete:
         """``DELETE ... USING other`` to join other tables (PostgreSQL only)."""
         for item in froms:
             if not isinstance(item, FromClause):
                 raise TypeError(f"delete.using() takes tables or subqueries, got {item!r}")
-        return self._replace(using=self._using + froms)
+        new = self._copy()
+        new._using = self._using + froms
+        return new
 
     def returning(self, *columns: object) -> Delete:
         """``RETURNING columns`` of the deleted rows."""
-        return self._replace(returning=self._returning + returning_items(columns))
+        new = self._copy()
+        new._returning = self._returning + returning_items(columns)
+        return new
 
     def _is_read(self) -> bool:
         return False
@@ -174,20 +249,30 @@ class Delete(Statement):
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
         memo = self._memo
         if memo is None:
-            using_key, params = keys_params(self._using)
-            if self._where is not None:
-                params += self._where._params
-            ret_key, p = keys_params(self._returning)
-            params += p
-            key = (
-                "delete",
-                self.table._key,
-                using_key,
-                None if self._where is None else self._where._key,
-                ret_key,
-            )
-            memo = self._memo = (key, params)
+            key: list[Hashable] = [_DELETE, self.table._key]
+            params: list[Any] = []
+            if self._using:
+                key.append(FROM)
+                add_items(key, params, self._using)
+            # WHERE and RETURNING inline: this runs for every statement built, and a
+            # call per clause costs more than the loop.
+            where = self._where
+            if where:
+                key.append(WHERE)
+                for cond in where:
+                    key.append(cond._key)
+                    if cond._params:
+                        params.extend(cond._params)
+            if self._returning:
+                key.append(RETURNING)
+                for item in self._returning:
+                    key.append(item._key)
+                    if item._params:
+                        params.extend(item._params)
+            memo = self._memo = (tuple(key), tuple(params))
         return memo
+
+    _cache_shape = _shape
 
     def _render_stmt(self, w: SQLWriter) -> None:
         w.write("DELETE FROM ")
@@ -200,9 +285,7 @@ class Delete(Statement):
                 )
             w.write(" USING ")
             w.join(self._using)
-        if self._where is not None:
-            w.write(" WHERE ")
-            self._where._render(w)
+        render_where(w, self._where)
         render_returning(w, self._returning)
 
     def __repr__(self) -> str:
@@ -211,9 +294,25 @@ class Delete(Statement):
 
 def update(table: Table | TableAlias) -> Update:
     """``UPDATE table``: chain ``.values(...)``, ``.where(...)``, ``.returning(...)``."""
-    return Update(target(table, "update()"))
+    new = Update()
+    given: object = table
+    if not isinstance(given, TARGETS):
+        target(given, "update()")  # raises
+    new.table = table
+    new._set = {}
+    new._exprs = False
+    new._where = new._froms = new._returning = ()
+    new._memo = None
+    return new
 
 
 def delete(table: Table | TableAlias) -> Delete:
     """``DELETE FROM table``: chain ``.where(...)``, ``.returning(...)``."""
-    return Delete(target(table, "delete()"))
+    new = Delete()
+    given: object = table
+    if not isinstance(given, TARGETS):
+        target(given, "delete()")  # raises
+    new.table = table
+    new._where = new._using = new._returning = ()
+    new._memo = None
+    return new
