@@ -323,6 +323,52 @@ def test_nested_routers() -> None:
         inner.include_router(outer)
 
 
+def test_url_for_wrong_type_names_parameter_converter_and_value() -> None:
+    app = Covet()
+
+    @app.get("/books/{book_id:int}", name="page")
+    async def page(book_id: int) -> str:
+        return "page"
+
+    @app.get("/prices/{price:float}", name="price")
+    async def price(price: float) -> str:
+        return "price"
+
+    @app.get("/things/{key:uuid}", name="thing")
+    async def thing(key: uuid.UUID) -> str:
+        return "thing"
+
+    @app.get("/days/{day:date}", name="day")
+    async def day(day: datetime.date) -> str:
+        return "day"
+
+    cases: list[tuple[str, str, Any, str]] = [
+        (
+            "page",
+            "book_id",
+            "x",
+            r"parameter 'book_id': 'x' \(str\) does not fit the int "
+            r"converter: expected an int, got str",
+        ),
+        ("page", "book_id", 1.5, r"'book_id': 1\.5 \(float\) does not fit the int converter"),
+        ("page", "book_id", True, r"'book_id': True \(bool\) does not fit the int converter"),
+        ("price", "price", "1.5", r"'price': '1\.5' \(str\) does not fit the float converter"),
+        ("thing", "key", 42, r"'key': 42 \(int\) does not fit the uuid converter"),
+        ("day", "day", "2024-01-02", r"'day': '2024-01-02' \(str\) does not fit the date"),
+    ]
+    for name, param, value, message in cases:
+        with pytest.raises(URLBuildError, match=message) as info:
+            app.url_for(name, **{param: value})
+        assert "not supported between" not in str(info.value)
+    # The right types still build.
+    key = uuid.UUID(int=1)
+    assert app.url_for("page", book_id=3) == "/books/3"
+    assert app.url_for("price", price=2) == "/prices/2.0"
+    assert app.url_for("thing", key=key) == f"/things/{key}"
+    assert app.url_for("thing", key=str(key)) == f"/things/{key}"
+    assert app.url_for("day", day=datetime.date(2024, 1, 2)) == "/days/2024-01-02"
+
+
 def test_bad_prefixes() -> None:
     with pytest.raises(ConfigurationError, match="prefix"):
         Router(prefix="api")
@@ -345,7 +391,7 @@ def test_url_for() -> None:
         app.url_for("get_item")
     with pytest.raises(URLBuildError, match="unexpected other"):
         app.url_for("get_item", id=1, other=2)
-    with pytest.raises(URLBuildError, match="does not fit int"):
+    with pytest.raises(URLBuildError, match="does not fit the int converter"):
         app.url_for("get_item", id=-1)
     with pytest.raises(URLBuildError, match="does not match the slug"):
         app.url_for("slugs", slug="not a slug")

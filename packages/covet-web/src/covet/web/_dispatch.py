@@ -139,7 +139,14 @@ class Dispatcher:
                 else:
                     await self._redirect(scope, send, other)
                 return
-        await self.not_found(scope, receive, send)
+        prebuilt = self._not_found
+        if prebuilt is None:
+            await self.not_found(scope, receive, send)
+            return
+        # The default 404, inlined: one coroutine fewer on the miss path.
+        body, headers = prebuilt
+        await send({"type": "http.response.start", "status": 404, "headers": list(headers)})
+        await send({"type": "http.response.body", "body": body})
 
     async def _method_not_allowed(
         self, scope: Scope, receive: Receive, send: Send, seen: list[Leaf]

@@ -65,16 +65,37 @@ def _strip_groups(pattern: str) -> str:
     return re.sub(r"(?<!\\)\((?!\?)", "(?:", pattern)
 
 
+def _wrong_type(value: Any, expected: str) -> TypeError:
+    return TypeError(f"expected {expected}, got {type(value).__name__}")
+
+
 def _float_to_url(value: float) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _wrong_type(value, "a float or an int")
     if value != value or value in (float("inf"), float("-inf")) or value < 0:
         raise ValueError("only finite, non-negative floats fit a float path parameter")
     return repr(float(value))
 
 
 def _int_to_url(value: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong_type(value, "an int")
     if value < 0:
         raise ValueError("only non-negative ints fit an int path parameter")
     return str(int(value))
+
+
+def _uuid_to_url(value: uuid.UUID | str) -> str:
+    # A string is taken as is; the converter's pattern then checks it.
+    if not isinstance(value, (uuid.UUID, str)):
+        raise _wrong_type(value, "a uuid.UUID or a str")
+    return str(value)
+
+
+def _date_to_url(value: datetime.date) -> str:
+    if not isinstance(value, datetime.date):
+        raise _wrong_type(value, "a datetime.date")
+    return datetime.date.isoformat(value)
 
 
 BUILTIN_CONVERTERS: Final[Mapping[str, Converter]] = {
@@ -85,7 +106,7 @@ BUILTIN_CONVERTERS: Final[Mapping[str, Converter]] = {
         "uuid",
         r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
         uuid.UUID,
-        str,
+        _uuid_to_url,
         python_type=uuid.UUID,
     ),
     "path": Converter("path", r".*"),
@@ -94,7 +115,7 @@ BUILTIN_CONVERTERS: Final[Mapping[str, Converter]] = {
         "date",
         r"[0-9]{4}-[0-9]{2}-[0-9]{2}",
         datetime.date.fromisoformat,
-        datetime.date.isoformat,
+        _date_to_url,
         python_type=datetime.date,
     ),
 }

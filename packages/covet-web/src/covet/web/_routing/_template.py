@@ -141,7 +141,8 @@ def _to_url(name: str, converter: Converter, value: Any, safe: str) -> str:
         text = converter.to_url(value)
     except (TypeError, ValueError) as exc:
         raise URLBuildError(
-            f"parameter {name!r}: {value!r} does not fit {converter.name}: {exc}"
+            f"parameter {name!r}: {value!r} ({type(value).__name__}) does not fit "
+            f"the {converter.name} converter: {exc}"
         ) from None
     if not converter.fullmatch(text):
         raise URLBuildError(

@@ -28,7 +28,7 @@ class Leaf:
 
 
 class _Node:
-    __slots__ = ("leaf", "params", "patterns", "rest", "static")
+    __slots__ = ("dynamic", "leaf", "params", "patterns", "rest", "static")
 
     def __init__(self) -> None:
         self.static: dict[str, _Node] = {}
@@ -36,6 +36,8 @@ class _Node:
         self.patterns: list[tuple[PatternSegment, _Node]] = []
         self.rest: list[tuple[RestSegment, Any, Leaf]] = []
         self.leaf: Leaf | None = None
+        self.dynamic = False
+        """Whether the node has parameter, pattern or rest children (so may backtrack)."""
 
 
 def _converter_call(to_python: Any) -> Any:
@@ -48,15 +50,25 @@ def _find(
 ) -> tuple[Leaf, dict[str, Any]] | None:
     """The first leaf matching the path with ``method``; leaves that match the path but
     lack the method are appended to ``seen`` (for 405)."""
-    if i == len(segs):
-        leaf = node.leaf
-        if leaf is not None:
-            if method in leaf.handlers:
-                return leaf, {}
-            seen.append(leaf)
-        return None
-    seg = segs[i]
-    child = node.static.get(seg)
+    end = len(segs)
+    # Through nodes with only literal children, walk without recursing: there is nothing
+    # to backtrack to, and a segment with no literal child is a miss at once.
+    while True:
+        if i == end:
+            leaf = node.leaf
+            if leaf is not None:
+                if method in leaf.handlers:
+                    return leaf, {}
+                seen.append(leaf)
+            return None
+        seg = segs[i]
+        child = node.static.get(seg)
+        if node.dynamic:
+            break
+        if child is None:
+            return None
+        node = child
+        i += 1
     if child is not None:
         found = _find(child, segs, i + 1, method, seen)
         if found is not None:
@@ -138,7 +150,9 @@ class Matcher:
         for segment in template.segments:
             if isinstance(segment, str):
                 node = node.static.setdefault(segment, _Node())
-            elif isinstance(segment, ParamSegment):
+                continue
+            node.dynamic = True
+            if isinstance(segment, ParamSegment):
                 node = self._child(node.params, segment, convert=True)
             elif isinstance(segment, PatternSegment):
                 node = self._child(node.patterns, segment, convert=False)
