@@ -10,10 +10,12 @@ from typing import Annotated, Any
 
 import pytest
 
+from covet.web import Covet, Router
 from covet.web._params import ParameterError, build_plan
 from covet.web._request import Request
 from covet.web.errors import HTTPError
 from covet.web.params import Depends, Header, Query, RequestValidationError
+from covet.web.testing import TestClient
 
 from ._synthetic import make_request
 
@@ -255,6 +257,113 @@ async def test_app_and_router_dependencies_run_first() -> None:
     assert log == ["app 1", "router", "handler"]
     with pytest.raises(ParameterError):
         build_plan(handler, dependencies=[Depends()])
+
+
+async def test_declared_dependencies_run_outer_first_and_tear_down_in_reverse() -> None:
+    log: list[str] = []
+
+    async def app_first() -> None:
+        log.append("app 1")
+
+    def app_second() -> Iterator[None]:
+        log.append("app 2")
+        yield
+        log.append("app 2 closed")
+
+    async def outer_dep() -> AsyncIterator[None]:
+        log.append("outer")
+        yield
+        log.append("outer closed")
+
+    async def include_dep() -> None:
+        log.append("include")
+
+    def inner_dep() -> None:
+        log.append("inner")
+
+    async def route_sub() -> str:
+        log.append("sub of route")
+        return "sub"
+
+    def route_dep(sub: Annotated[str, Depends(route_sub)]) -> Iterator[None]:
+        log.append(f"route {sub}")
+        yield
+        log.append("route closed")
+
+    async def own() -> AsyncIterator[str]:
+        log.append("own")
+        yield "own"
+        log.append("own closed")
+
+    app = Covet(dependencies=[Depends(app_first), Depends(app_second)])
+    outer = Router(prefix="/outer", dependencies=[Depends(outer_dep)])
+    inner = Router(prefix="/inner", dependencies=[Depends(inner_dep)])
+
+    @inner.get("/x", dependencies=[Depends(route_dep)])
+    async def handler(value: Annotated[str, Depends(own)]) -> str:
+        log.append("handler")
+        return value
+
+    outer.include_router(inner, dependencies=[Depends(include_dep)])
+    app.include_router(outer)
+
+    with TestClient(app) as client:
+        for _ in range(2):  # the same order on every request
+            log.clear()
+            assert client.get("/outer/inner/x").text == "own"
+            assert log == [
+                "app 1",
+                "app 2",
+                "outer",
+                "include",
+                "inner",
+                "sub of route",
+                "route sub",
+                "own",
+                "handler",
+                "own closed",
+                "route closed",
+                "outer closed",
+                "app 2 closed",
+            ]
+
+
+async def test_declared_dependencies_in_order_then_handlers_concurrently_and_cached() -> None:
+    log: list[str] = []
+    a_ready, b_ready = asyncio.Event(), asyncio.Event()
+
+    async def first() -> str:
+        await asyncio.sleep(0)
+        log.append("first")
+        return "first"
+
+    def second() -> None:
+        log.append("second")
+
+    async def a(shared: Annotated[str, Depends(first)]) -> str:
+        a_ready.set()
+        await b_ready.wait()
+        return "a" + shared
+
+    async def b() -> str:
+        b_ready.set()
+        await a_ready.wait()
+        return "b"
+
+    async def handler(
+        x: Annotated[str, Depends(a)],
+        y: Annotated[str, Depends(b)],
+        z: Annotated[str, Depends(first)],
+    ) -> str:
+        return f"{x} {y} {z}"
+
+    # An async declared dependency is no longer overtaken by a later sync one; the
+    # handler's own independent async dependencies still run concurrently; ``first``
+    # runs once per request though declared and used by the handler.
+    plan = build_plan(handler, dependencies=[Depends(first), Depends(second)])
+    result = await asyncio.wait_for(plan.run(make_request()), 5)
+    assert result == "afirst b first"
+    assert log == ["first", "second"]
 
 
 async def test_overrides_read_at_build_time_and_later() -> None:

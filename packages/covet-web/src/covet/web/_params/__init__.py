@@ -6,7 +6,8 @@ The app and the routers use this package through three names:
 thread=False) -> HandlerPlan``
     Called once per route at start-up. ``path_params`` maps each path parameter to its
     converter (with ``python_type``) or its type; ``dependencies`` are the app's and
-    routers' ``Depends(fn)``; ``app_context`` (the app) is read for
+    routers' ``Depends(fn)``, outer first (run in that order, before the handler's
+    own); ``app_context`` (the app) is read for
     ``dependency_overrides`` and ``form_options``.
 
 ``HandlerPlan``

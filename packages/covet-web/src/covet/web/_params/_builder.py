@@ -8,6 +8,7 @@ use ``"<n>.<name>"`` and its result ``"#<n>"``.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -120,10 +121,14 @@ def compile_plan(
 ) -> tuple[Program, Builder]:
     """Build the program of ``endpoint`` (with ``overrides`` substituted)."""
     builder = Builder(path_types, connection_type, overrides)
+    # Each declared dependency (app, routers outer-first, route: already in that order)
+    # is a stage of its own, run after the previous one; the handler's own deps go last.
+    bounds = [0]
     for dep in dependencies:
         if not isinstance(dep, Depends) or dep.dependency is None:
             raise ParameterError(f"route and app dependencies must be Depends(fn), got {dep!r}")
         builder.add_dependency(dep, Any, ())
+        bounds.append(len(builder.nodes))
     kind = callable_kind(endpoint)
     if kind in ("gen", "agen"):
         raise ParameterError(
@@ -150,7 +155,12 @@ def compile_plan(
         tuple(builder.extractors),
         body_step,
         tuple(checks),
-        DependencySolver(builder.nodes) if builder.nodes else None,
+        DependencySolver(
+            [builder.nodes[a:b] for a, b in itertools.pairwise(bounds)]
+            + [builder.nodes[bounds[-1] :]]
+        )
+        if builder.nodes
+        else None,
     )
     return program, builder
 

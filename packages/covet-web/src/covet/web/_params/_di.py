@@ -1,8 +1,12 @@
 """Dependency resolution: a graph built at start-up, executed level by level per request.
 
-A node's level is one more than its deepest sub-dependency, so the nodes of one level
-are independent: sync ones are called inline, one awaitable is awaited, and only when a
-level holds two or more awaitables are they run concurrently with ``asyncio.gather``.
+The declared ``dependencies=[...]`` (app, routers outer-first, route) run first, one
+after the other in that order, each with its own sub-dependencies; the handler's own
+parameter dependencies run last. Generator teardown is therefore in reverse order.
+Within each of those stages, a node's level is one more than its deepest sub-dependency
+of the same stage, so the nodes of one level are independent: sync ones are called
+inline, one awaitable is awaited, and only when a level holds two or more awaitables are
+they run concurrently with ``asyncio.gather``.
 
 Generator dependencies are entered (``next``/``__anext__``) and their exit is pushed on
 the request's ``AsyncExitStack``; closing the stack with an exception throws it into the
@@ -15,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import types
-from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Sequence
 from contextlib import AsyncExitStack
 from types import TracebackType
 from typing import Any
@@ -249,21 +253,35 @@ async def _concurrently(runs: tuple[AsyncRun, ...], values: Values, stack: Async
 
 
 class DependencySolver:
-    """Runs a plan's dependency nodes (given in dependency order) for one request."""
+    """Runs a plan's dependency nodes (given in dependency order) for one request.
+
+    ``stages`` run one after the other: each declared ``dependencies=[...]`` entry (app,
+    then routers outer-first, then the route) is a stage of its own, holding the nodes it
+    added, and the handler's own parameter dependencies are the last stage. Within a
+    stage the nodes run level by level, the independent async ones concurrently.
+    """
 
     __slots__ = ("_levels", "has_teardown")
 
-    def __init__(self, nodes: list[DependencyNode]) -> None:
-        depth = max((n.level for n in nodes), default=-1) + 1
-        levels: list[tuple[list[SyncRun], list[AsyncRun]]] = [([], []) for _ in range(depth)]
-        for node in nodes:
-            sync_runs, async_runs = levels[node.level]
-            if node.awaits:
-                async_runs.append(_async_runner(node))
-            else:
-                sync_runs.append(_sync_runner(node))
-        self._levels = [(tuple(s), tuple(a)) for s, a in levels]
-        self.has_teardown = any(n.kind in ("gen", "agen") for n in nodes)
+    def __init__(self, stages: Sequence[Sequence[DependencyNode]]) -> None:
+        self._levels: list[tuple[tuple[SyncRun, ...], tuple[AsyncRun, ...]]] = []
+        for nodes in stages:
+            if not nodes:
+                continue  # a declared dependency already added (cached) by an earlier one
+            # Levels within the stage: what an earlier stage resolved is already there.
+            local: dict[int, int] = {}
+            for node in nodes:  # children come before their parents
+                local[id(node)] = max((local.get(id(c), -1) + 1 for c in node.children), default=0)
+            depth = max(local.values()) + 1
+            levels: list[tuple[list[SyncRun], list[AsyncRun]]] = [([], []) for _ in range(depth)]
+            for node in nodes:
+                sync_runs, async_runs = levels[local[id(node)]]
+                if node.awaits:
+                    async_runs.append(_async_runner(node))
+                else:
+                    sync_runs.append(_sync_runner(node))
+            self._levels.extend((tuple(s), tuple(a)) for s, a in levels if s or a)
+        self.has_teardown = any(n.kind in ("gen", "agen") for nodes in stages for n in nodes)
 
     async def solve(self, values: Values, stack: AsyncExitStack) -> None:
         """Compute every dependency's value into ``values``."""

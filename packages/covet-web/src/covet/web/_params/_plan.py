@@ -182,7 +182,8 @@ def build_plan(
 
     ``path_params`` maps each path parameter of the route to its converter (anything
     with ``python_type``) or to the type it produces. ``dependencies`` are the app's and
-    router's ``Depends(...)``, run before the handler's own. ``app_context`` is read for
+    router's ``Depends(...)`` (outer first), run one after the other in that order before
+    the handler's own (generator teardown in reverse). ``app_context`` is read for
     ``dependency_overrides`` (per request) and ``form_options`` (keyword arguments of
     ``request.form()``: limits). Parameters annotated with ``connection_type`` or a base
     of it receive the connection (default: ``Request``). ``thread=True`` runs a sync
