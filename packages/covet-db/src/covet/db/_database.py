@@ -85,6 +85,7 @@ class Database(Executor):
         "_cursor_needs_transaction",
         "_dialect",
         "_driver",
+        "_has_bound",
         "_lock",
         "_options",
         "_pool",
@@ -167,6 +168,8 @@ class Database(Executor):
         self._bound: ContextVar[Binding | None] = ContextVar(
             f"covet.db.Database@{id(self):x}", default=None
         )
+        #: Set (for good) at the first binding, so statements skip the ContextVar until then.
+        self._has_bound = False
 
     # -- identity ---------------------------------------------------------------------
 
@@ -256,6 +259,8 @@ class Database(Executor):
     # -- running statements -----------------------------------------------------------
 
     def _owned_binding(self) -> Binding | None:
+        if not self._has_bound:
+            return None
         binding = self._bound.get()
         if binding is not None and binding.owner is _current_task():
             return binding
@@ -277,11 +282,12 @@ class Database(Executor):
         return Connection(held, self._dialect, self._cursor_needs_transaction)
 
     async def _run(self, op: Op, sql: Any, params: Any, query: Query | None, extra: Any) -> Any:
-        binding = self._bound.get()
-        if binding is not None and binding.owner is _current_task():
-            if binding.refusal is not None:
-                raise TransactionError(binding.refusal)
-            return await run_on(binding.held, op, sql, params, extra)
+        if self._has_bound:
+            binding = self._bound.get()
+            if binding is not None and binding.owner is _current_task():
+                if binding.refusal is not None:
+                    raise TransactionError(binding.refusal)
+                return await run_on(binding.held, op, sql, params, extra)
         pool = self._pool or await self._route(query)
         held = pool.acquire_nowait() or await pool.acquire()
         try:
@@ -343,6 +349,7 @@ class Database(Executor):
             return
         pool, held = await self._acquire(TRANSACTION)
         binding = Binding(held, _current_task())
+        self._has_bound = True
         token = self._bound.set(binding)
         conn = self._connection_for(held)
         try:

@@ -74,6 +74,7 @@ class TransactionHost(Protocol):
     def dialect(self) -> str: ...
 
     _bound: ContextVar[Binding | None]
+    _has_bound: bool
 
     def _owned_binding(self) -> Binding | None: ...
 
@@ -226,6 +227,7 @@ class Transaction:
         self._binding = binding
         self._pool = pool
         if pool is not None:
+            host._has_bound = True
             self._token = host._bound.set(binding)
 
     async def __aexit__(

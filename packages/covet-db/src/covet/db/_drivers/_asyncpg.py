@@ -65,7 +65,8 @@ class AsyncpgConnection(PgTransactionStatements):
     @property
     def in_transaction(self) -> bool:
         """True while the server has a transaction open on this connection."""
-        return bool(self._conn.is_in_transaction())
+        in_transaction: bool = self._conn.is_in_transaction()
+        return in_transaction
 
     @property
     def backend_pid(self) -> int | None:
@@ -80,7 +81,10 @@ class AsyncpgConnection(PgTransactionStatements):
 
     def is_closed(self) -> bool:
         """True once closed, or once the server or network dropped the connection."""
-        return self._lost or bool(self._conn.is_closed())
+        if self._lost:
+            return True
+        closed: bool = self._conn.is_closed()
+        return closed
 
     def _error(self, exc: Exception, sql: str | None) -> DatabaseError:
         """Translate an asyncpg (or socket) exception raised while running ``sql``."""

@@ -108,8 +108,16 @@ def compile_statement(
     if type(query) is str:
         if not values:
             return query, ()
-        sql, order, names = _translate(query, dialect)
-        return sql, _raw_params(order, names, _check_values(values))
+        # The per-call path: one cache lookup, then the values read without a helper call.
+        sql, order, names = _raw_cache.get((query, dialect)) or _translate(query, dialect)
+        if type(values) is not dict:
+            _check_values(values)
+        if len(order) == 1 and len(values) == 1:
+            try:
+                return sql, [values[order[0]]]
+            except KeyError:
+                pass  # _raw_params names the missing placeholder
+        return sql, _raw_params(order, names, values)
     if isinstance(query, Statement):
         if values:
             query = _fill_insert(query, _check_values(values))
