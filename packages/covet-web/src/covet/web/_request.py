@@ -304,7 +304,7 @@ def _transcode(body: bytes, charset: str) -> bytes:
     try:
         codecs.lookup(charset)
     except LookupError:
-        raise HTTPError(400, f"unknown charset {charset!r} in Content-Type") from None
+        raise HTTPError(415, f"unknown charset {charset!r} in Content-Type") from None
     try:
         return body.decode(charset).encode("utf-8")
     except UnicodeDecodeError:
