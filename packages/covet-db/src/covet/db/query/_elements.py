@@ -41,6 +41,7 @@ __all__ = [
     "binary_op",
     "coerce",
     "coerce_condition",
+    "where_items",
 ]
 
 _NOT_BOOL = (
@@ -773,6 +774,15 @@ def and_items(conditions: tuple[object, ...], where: str) -> tuple[ColumnElement
         else:
             items.append(cond)
     return tuple(items)
+
+
+def where_items(conditions: tuple[object, ...], where: str) -> tuple[object, ...]:
+    """The items a ``where()`` call adds: ``conditions`` as given when each is already a
+    plain condition (the common case, no copying), else checked by ``and_items``."""
+    for cond in conditions:
+        if type(cond) is BoolList or not isinstance(cond, ColumnElement):
+            return and_items(conditions, where)
+    return conditions
 
 
 def binary_op(left: ColumnElement, op: str, right: ColumnElement, prec: int) -> BinaryOp:

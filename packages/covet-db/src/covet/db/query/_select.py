@@ -19,8 +19,8 @@ from ._elements import (
     ColumnElement,
     Label,
     OrderItem,
-    and_items,
     coerce_condition,
+    where_items,
 )
 from ._from import JOIN_SQL, Column, FromClause, Join, JoinKind
 from ._keyset import keyset_condition
@@ -151,11 +151,7 @@ class Select(Selectable):
     # -- filtering, grouping, ordering ------------------------------------------------
     def where(self, *conditions: object) -> Select:
         """Add conditions, joined with AND to any already there."""
-        items: tuple[object, ...] = conditions
-        for cond in items:
-            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
-                items = and_items(conditions, "where()")
-                break
+        items = where_items(conditions, "where()")
         if not items:
             return self
         new = self._copy()

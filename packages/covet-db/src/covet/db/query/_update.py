@@ -25,7 +25,7 @@ from ._dml_base import (
     returning_items,
     target,
 )
-from ._elements import BoolList, ColumnElement, and_items
+from ._elements import ColumnElement, where_items
 from ._from import FromClause
 from ._schema import Table, TableAlias
 from ._statement import Statement
@@ -105,11 +105,7 @@ class Update(Statement):
 
     def where(self, *conditions: object) -> Update:
         """Which rows: conditions joined with AND."""
-        items = conditions
-        for cond in conditions:
-            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
-                items = and_items(conditions, "update.where()")
-                break
+        items = where_items(conditions, "update.where()")
         if not items:
             return self
         new = self._copy()
@@ -217,11 +213,7 @@ class Delete(Statement):
 
     def where(self, *conditions: object) -> Delete:
         """Which rows: conditions joined with AND (no where deletes every row)."""
-        items = conditions
-        for cond in conditions:
-            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
-                items = and_items(conditions, "delete.where()")
-                break
+        items = where_items(conditions, "delete.where()")
         if not items:
             return self
         new = self._copy()
