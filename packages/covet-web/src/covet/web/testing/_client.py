@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .._types import ASGIApp
+from .._types import ASGIApp, Scope
 from ._lifespan import LifespanDriver
 from ._transport import AsyncTransport, SyncTransport
 
@@ -70,6 +70,26 @@ class _LoopThread:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join()
         self.loop.close()
+
+
+def _websocket_scope_for(
+    client: Any, path: str, headers: Mapping[str, str] | None, subprotocols: Iterable[str]
+) -> Scope:
+    """The handshake scope a test client sends for ``path`` (sync and async alike)."""
+    from ._websocket import websocket_scope
+
+    url = client.base_url.join(path)
+    return websocket_scope(
+        url.path,
+        query_string=url.query,
+        headers=_websocket_headers(client, url, headers),
+        subprotocols=subprotocols,
+        scheme="wss" if url.scheme == "https" else "ws",
+        host=url.host,
+        root_path=client.root_path,
+        client=client.client_address,
+        state=client._lifespan.state,
+    )
 
 
 def _websocket_headers(
@@ -172,20 +192,9 @@ class TestClient(httpx.Client):
         timeout: float | None = 10.0,
     ) -> WebSocketSession:
         """Open an in-process WebSocket session on ``path``; use it with ``with``."""
-        from ._websocket import connect_sync, websocket_scope
+        from ._websocket import connect_sync
 
-        url = self.base_url.join(path)
-        scope = websocket_scope(
-            url.path,
-            query_string=url.query,
-            headers=_websocket_headers(self, url, headers),
-            subprotocols=subprotocols,
-            scheme="wss" if url.scheme == "https" else "ws",
-            host=url.host,
-            root_path=self.root_path,
-            client=self.client_address,
-            state=self._lifespan.state,
-        )
+        scope = _websocket_scope_for(self, path, headers, subprotocols)
         return connect_sync(self.app, scope, portal=self._portal, timeout=timeout)
 
 
@@ -247,18 +256,7 @@ class AsyncTestClient(httpx.AsyncClient):
         timeout: float | None = 10.0,
     ) -> AsyncWebSocketSession:
         """Open an in-process WebSocket session on ``path``; use it with ``async with``."""
-        from ._websocket import connect_async, websocket_scope
+        from ._websocket import connect_async
 
-        url = self.base_url.join(path)
-        scope = websocket_scope(
-            url.path,
-            query_string=url.query,
-            headers=_websocket_headers(self, url, headers),
-            subprotocols=subprotocols,
-            scheme="wss" if url.scheme == "https" else "ws",
-            host=url.host,
-            root_path=self.root_path,
-            client=self.client_address,
-            state=self._lifespan.state,
-        )
+        scope = _websocket_scope_for(self, path, headers, subprotocols)
         return connect_async(self.app, scope, timeout=timeout)
