@@ -141,7 +141,11 @@ def shop_app(plugin: Plugin | None = None) -> Covet:
     async def create_item(
         item: Item, token: Annotated[str, Depends(oauth2.require("items:write"))]
     ) -> Item:
-        """Not the summary: the decorator's wins."""
+        """The description: the decorator gives the summary.\f
+
+        Args:
+            item: after the form feed, for the code's readers only.
+        """
         return item
 
     @app.post("/customers")
@@ -256,7 +260,9 @@ def test_parameters_with_locations_schemas_and_constraints(doc: dict[str, Any]) 
         "in": "query",
         "required": False,
         "schema": {
-            "anyOf": [{"type": "string", "minLength": 2, "maxLength": 20}, {"type": "null"}],
+            "type": ["string", "null"],
+            "minLength": 2,
+            "maxLength": 20,
             "default": None,
             "examples": ["lamp"],
         },
@@ -293,17 +299,14 @@ def test_enums_and_nested_models_become_components(doc: dict[str, Any]) -> None:
     assert schemas["Customer"]["properties"]["address"] == {"$ref": REF + "Address"}
     # Nullable fields the 3.1 way (no "nullable": true), as generators expect.
     assert schemas["Customer"]["properties"]["nickname"] == {
-        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "type": ["string", "null"],
         "default": None,
     }
     assert schemas["Rating"]["properties"]["stars"] == {"enum": [1, 2, 3, 4, 5], "type": "integer"}
     # pydantic models describe themselves; their nested models are components too.
     assert schemas["Review"]["properties"]["author"] == {"$ref": REF + "Author"}
     assert schemas["Review"]["properties"]["title"]["minLength"] == 3
-    assert schemas["Review"]["properties"]["score"]["anyOf"] == [
-        {"type": "number"},
-        {"type": "null"},
-    ]
+    assert schemas["Review"]["properties"]["score"]["type"] == ["number", "null"]
     assert schemas["Author"]["required"] == ["name"]
     assert "nullable" not in str(doc)
 
@@ -410,7 +413,7 @@ def test_summaries_descriptions_tags_and_deprecation(doc: dict[str, Any]) -> Non
     assert get_item["tags"] == ["items"]
     create = op(doc, "post", "/items")
     assert create["summary"] == "Create an item"
-    assert "description" not in create
+    assert create["description"] == "The description: the decorator gives the summary."
     assert op(doc, "post", "/customers")["summary"] == "Create Customer"  # from the name
     assert op(doc, "get", "/carts/{cart_id}")["summary"] == "Read a cart."
     assert op(doc, "post", "/ratings")["deprecated"] is True

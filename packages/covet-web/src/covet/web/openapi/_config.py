@@ -19,7 +19,8 @@ class OpenAPIConfig:
     document and the pages from ``openapi_url``, ``docs_url`` and ``redoc_url``.
 
     - ``tags``: Tag Objects (``{"name": "items", "description": "..."}``), in display order.
-    - ``servers``: Server Objects (``{"url": "https://api.example.com"}``).
+    - ``servers``: Server Objects (``{"url": "https://api.example.com"}``); without them,
+      a request's ``root_path`` (``uvicorn --root-path /api``, a mount) is the server.
     - ``security_schemes``: schemes to list even when no route depends on them (those
       used as dependencies are listed automatically).
     - ``security``: schemes required by every operation (the document-level requirement).

@@ -9,11 +9,12 @@ from typing import Any
 from .._routing import HTTPRoute
 from ..errors import ConfigurationError
 from ._config import OpenAPIConfig
+from ._mounts import merge_mounted
 from ._operation import PROBLEM_SCHEMAS, build_operation, openapi_path, security_requirements
 from ._schema import SchemaRegistry
 from ._security import SecurityScheme
 
-__all__ = ["OPENAPI_VERSION", "generate_openapi"]
+__all__ = ["OPENAPI_VERSION", "app_document", "generate_openapi", "with_servers"]
 
 OPENAPI_VERSION = "3.1.0"
 
@@ -64,12 +65,42 @@ def _register_scheme(schemes: dict[str, SecurityScheme], scheme: SecurityScheme)
     schemes.setdefault(scheme.scheme_name, scheme)
 
 
-def generate_openapi(app: Any) -> dict[str, Any]:
+def generate_openapi(app: Any, *, root_path: str = "") -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app`` (a ``Covet``), as a JSON-ready dict.
 
     The app is compiled first if it has not served a request yet. Computed anew on each
     call; the app's ``/openapi.json`` route computes it once and serves the cached bytes.
+    ``root_path`` is the prefix the app is served under (ASGI's ``root_path``): unless
+    ``OpenAPIConfig(servers=...)`` lists the servers, it becomes the document's server.
+    Operations of mounted Covet apps are included under their mount path.
     """
+    return with_servers(app_document(app), app, root_path)
+
+
+def with_servers(document: dict[str, Any], app: Any, root_path: str) -> dict[str, Any]:
+    """``document`` with the ``servers`` of ``app`` served under ``root_path``."""
+    servers = [dict(s) for s in _config(app).servers]
+    if not servers and root_path.rstrip("/"):
+        servers = [{"url": root_path.rstrip("/")}]
+    if not servers:
+        return document
+    head = {k: v for k, v in document.items() if k in ("openapi", "info")}
+    return {**head, "servers": servers, **document}
+
+
+def app_document(app: Any, _seen: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """The document of ``app`` and the Covet apps mounted in it, without ``servers``."""
+    seen = _seen | {id(app)}
+    document = _own_document(app)
+
+    def sub_document(sub: Any) -> dict[str, Any] | None:
+        return None if id(sub) in seen else app_document(sub, seen)
+
+    merge_mounted(document, app, sub_document)
+    return document
+
+
+def _own_document(app: Any) -> dict[str, Any]:
     config = _config(app)
     routes = _documented_routes(app)
     registry = SchemaRegistry(app.plugins.openapi_schema)
@@ -105,8 +136,6 @@ def generate_openapi(app: Any) -> dict[str, Any]:
         info["description"] = app.description
     info.update(config.info)
     document: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": info}
-    if config.servers:
-        document["servers"] = [dict(s) for s in config.servers]
     document["paths"] = registry.fill(paths)
     components: dict[str, Any] = {"schemas": dict(sorted(registry.components.items()))}
     if schemes:

@@ -274,12 +274,18 @@ def _declared_response(
 
 
 def _summary_and_description(route: HTTPRoute) -> tuple[str | None, str | None]:
+    """The decorator's ``summary``/``description``, else the docstring's, else the name's.
+
+    The docstring's first line is the summary and the rest the description (all of it
+    when the decorator gives the summary); a form feed (``\\f``) ends the documented part.
+    """
     summary, description = route.summary, route.description
-    if summary is None and description is None:
-        doc = inspect.getdoc(route.endpoint)
-        if doc:
-            first, _, rest = doc.partition("\n")
-            return first.strip(), rest.strip() or None
+    doc = (inspect.getdoc(route.endpoint) or "").partition("\f")[0].strip()
+    if summary is None and doc:
+        summary, _, doc = doc.partition("\n")
+        summary = summary.strip()
+    if description is None and doc:
+        description = doc.strip() or None
     if summary is None and route.name:
         # "get_item" → "Get Item", what Swagger UI and ReDoc show next to the path.
         summary = re.sub(r"[_.]+", " ", route.name).strip().title()

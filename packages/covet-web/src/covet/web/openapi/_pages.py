@@ -23,7 +23,7 @@ from .._responses import HTMLResponse, Response
 from .._routing import HTTPRoute
 from ..errors import ConfigurationError
 from ._config import OpenAPIConfig
-from ._generator import generate_openapi
+from ._generator import app_document, with_servers
 
 __all__ = ["docs_routes", "redoc_html", "swagger_ui_html"]
 
@@ -32,6 +32,7 @@ _IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 _MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
 _SWAGGER_ASSETS = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
 _REDOC_ASSETS = ("redoc.standalone.js",)
+_CACHED_ROOTS = 16  # root paths come from the server's configuration: a handful at most
 
 Endpoint = Callable[..., Coroutine[Any, Any, Response]]
 
@@ -125,19 +126,30 @@ def _page_route(path: str, name: str, render: Callable[[str], str]) -> HTTPRoute
         root = request.scope.get("root_path", "")
         body = cache.get(root)
         if body is None:
-            body = cache[root] = render(root).encode()
+            body = render(root).encode()
+            if len(cache) < _CACHED_ROOTS:
+                cache[root] = body
         return HTMLResponse(body)
 
     return HTTPRoute(path, page, methods=["GET"], name=name, include_in_schema=False)
 
 
 def _document_route(app: Any, path: str) -> HTTPRoute:
-    cache: list[bytes] = []
+    """``/openapi.json``: computed once per build of the app (a rebuild makes a new
+    route), serialized once per root path (its ``servers`` differ)."""
+    document: list[dict[str, Any]] = []
+    cache: dict[str, bytes] = {}
 
-    async def openapi_document() -> Response:
-        if not cache:  # computed once per build of the app (a rebuild makes a new route)
-            cache.append(orjson.dumps(generate_openapi(app)))
-        return Response(cache[0], media_type="application/json")
+    async def openapi_document(request: Request) -> Response:
+        root = request.scope.get("root_path", "")
+        body = cache.get(root)
+        if body is None:
+            if not document:
+                document.append(app_document(app))
+            body = orjson.dumps(with_servers(document[0], app, root))
+            if len(cache) < _CACHED_ROOTS:
+                cache[root] = body
+        return Response(body, media_type="application/json")
 
     return HTTPRoute(
         path, openapi_document, methods=["GET"], name="covet_openapi", include_in_schema=False

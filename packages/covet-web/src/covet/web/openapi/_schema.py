@@ -5,14 +5,13 @@ wherever a type's schema belongs, and :meth:`SchemaRegistry.resolve` describes e
 pending type in one ``msgspec.json.schema_components`` call (so two classes called
 ``Item`` in different modules get distinct, module-qualified component names), then puts
 the schemas in place. Plugins are asked first; pydantic v2 models describe themselves
-through ``model_json_schema``; UploadFile is a binary string.
+through pydantic (unions of models too); UploadFile is a binary string.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,6 +19,8 @@ import msgspec
 
 from .._forms import UploadFile
 from ..errors import ConfigurationError
+from ._pydantic import is_pydantic_model, is_stand_in, pydantic_schema, with_stand_ins
+from ._tidy import tidy_schema
 
 __all__ = ["REF_PREFIX", "PendingSchema", "SchemaRegistry", "apply_constraints", "binary_schema"]
 
@@ -123,22 +124,15 @@ class SchemaRegistry:
         if schema is None:
             if isinstance(tp, type) and issubclass(tp, UploadFile):
                 schema = binary_schema()
-            elif _is_pydantic_model(tp):
-                schema = self._pydantic(tp)
+            elif is_pydantic_model(tp) or is_stand_in(tp):
+                schema, defs = pydantic_schema(tp, REF_PREFIX)
+                self._foreign.update(defs)
             else:
                 # An opaque type still needs a non-empty schema; the name helps readers.
                 schema = {"title": getattr(tp, "__name__", repr(tp))}
         with contextlib.suppress(TypeError):  # an unhashable annotation: not cached
             self._hooked[tp] = schema
         return schema
-
-    def _pydantic(self, model: Any) -> dict[str, Any]:
-        schema: dict[str, Any] = model.model_json_schema(ref_template=REF_PREFIX + "{model}")
-        defs: dict[str, Any] = schema.pop("$defs", {})
-        name = str(schema.get("title") or model.__name__)
-        for def_name, definition in (*defs.items(), (name, schema)):
-            self._foreign[def_name] = definition
-        return {"$ref": REF_PREFIX + name}
 
     def _describe(self, types: list[Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         schemas, components = msgspec.json.schema_components(
@@ -156,25 +150,28 @@ class SchemaRegistry:
                 item.schema = schema
             else:
                 direct.append(item)
+        described_types = [with_stand_ins(p.type) for p in direct]
         try:
-            schemas, components = self._describe([p.type for p in direct])
+            schemas, components = self._describe(described_types)
         except (TypeError, ValueError, NameError):
             # Find the culprit to name it (and its route) in the error.
-            for item in direct:
+            for item, tp in zip(direct, described_types, strict=True):
                 try:
-                    self._describe([item.type])
+                    self._describe([tp])
                 except (TypeError, ValueError, NameError) as exc:
                     raise ConfigurationError(
                         f"OpenAPI: cannot describe {item.type!r} ({item.where}): {exc}"
                     ) from exc
             raise
         for item, schema in zip(direct, schemas, strict=True):
-            item.schema = _with_enum_type(schema)
+            item.schema = schema
+        described = {**components, **self._foreign}  # what $refs point to, for tidy_schema
         for item in todo:
             if item.finish is not None and item.schema is not None:
                 item.schema = item.finish(item.schema)
+            item.schema = tidy_schema(item.schema, described)
         for name, schema in (*components.items(), *self._foreign.items()):
-            schema = _with_enum_type(schema)
+            schema = tidy_schema(schema, described)
             known = self.components.get(name)
             if known is not None and known != schema:
                 raise ConfigurationError(
@@ -192,30 +189,3 @@ class SchemaRegistry:
         if isinstance(document, list):
             return [self.fill(value) for value in document]
         return document
-
-
-def _with_enum_type(schema: Any) -> Any:
-    """``schema`` with ``type`` added to every ``enum`` lacking one (enums and Literals).
-
-    msgspec leaves it out; client generators want it to pick the enum's base type.
-    """
-    if isinstance(schema, list):
-        return [_with_enum_type(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out = {key: _with_enum_type(value) for key, value in schema.items()}
-    values = out.get("enum")
-    if "type" not in out and isinstance(values, list) and values:
-        if all(isinstance(v, str) for v in values):
-            out["type"] = "string"
-        elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-            out["type"] = "integer"
-    return out
-
-
-def _is_pydantic_model(tp: Any) -> bool:
-    pydantic = sys.modules.get("pydantic")  # never import pydantic ourselves
-    try:
-        return pydantic is not None and isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
-    except TypeError:
-        return False
