@@ -243,3 +243,68 @@ def test_pytest_plugin_without_app_fixture(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*define one in your conftest.py*"])
+
+
+ASYNC_CONFTEST = """
+import asyncio
+
+import pytest
+from covet.web import Covet, Request
+
+
+@pytest.fixture
+def app():
+    app = Covet(on_startup=[lambda: app.state.__setattr__("ready", True)])
+
+    @app.get("/ready")
+    async def ready(request: Request) -> dict:
+        return {"ready": request.app.state.ready, "loop": id(asyncio.get_running_loop())}
+
+    return app
+"""
+
+
+@pytest.mark.parametrize("mode", ["auto", "strict"])
+def test_pytest_plugin_async_client_fixture(pytester: pytest.Pytester, mode: str) -> None:
+    pytester.makeini(INI + f"asyncio_mode = {mode}\n")
+    pytester.makeconftest(ASYNC_CONFTEST)
+    pytester.makepyfile(
+        """
+        import asyncio
+
+        import pytest
+        from covet.web.testing import AsyncTestClient
+
+
+        @pytest.mark.asyncio
+        async def test_async_client(async_client, app):
+            assert isinstance(async_client, AsyncTestClient) and async_client.app is app
+            body = (await async_client.get("/ready")).json()
+            # The lifespan ran, and the app runs on the test's own event loop.
+            assert body == {"ready": True, "loop": id(asyncio.get_running_loop())}
+
+
+        @pytest.mark.asyncio
+        async def test_streaming_through_the_fixture(async_client):
+            async with async_client.stream("GET", "/ready") as response:
+                assert b"ready" in await response.aread()
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_pytest_plugin_async_client_without_pytest_asyncio(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.replace("asyncio_default_fixture_loop_scope = function\n", ""))
+    pytester.makeconftest(ASYNC_CONFTEST)
+    # pytest-asyncio is installed here: hide it, as in a project that does not use it.
+    pytester.makepyfile(pytest_asyncio="raise ImportError('pretend it is not installed')")
+    pytester.makepyfile(
+        test_it="""
+        def test_async_client(async_client):
+            pass
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*`async_client` fixture runs on pytest-asyncio*"])

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
@@ -21,6 +18,8 @@ from covet.web import Covet
 from covet.web.errors import HTTPError
 from covet.web.params import Depends, Query
 from covet.web.websockets import Broadcaster, WebSocket, WebSocketMessageError
+
+from ._ws_server import closed_code, serve
 
 
 def require_token(token: Annotated[str | None, Query()] = None) -> str:
@@ -108,42 +107,11 @@ def build_app(*, max_message_size: int = 1024) -> tuple[Covet, Broadcaster]:
     return app, hub
 
 
-@asynccontextmanager
-async def serve(app: Any, **options: Any) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free port; yield its ``ws://`` base URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_level="critical", lifespan="on", ws="websockets-sansio", **options
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.get_running_loop().create_task(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.005)
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[str, Broadcaster]]:
     app, hub = build_app()
     async with serve(app) as url:
         yield url, hub
-
-
-async def closed_code(client: ClientConnection) -> tuple[int, str]:
-    """Wait until the server closes; the close code and reason it sent."""
-    await asyncio.wait_for(client.wait_closed(), 10)
-    received = client.protocol.close_rcvd
-    assert received is not None, "the connection dropped without a close frame"
-    return received.code, received.reason
 
 
 async def eventually(condition: Callable[[], bool]) -> None:

@@ -5,30 +5,59 @@ MRO wins) or by status code (for ``HTTPError`` with that status, and 500 for any
 unhandled). An unhandled exception is logged with its traceback and a request id and
 answered with a 500 problem carrying that id; the traceback reaches the client only with
 ``debug=True``.
+
+A handler serves HTTP requests, WebSocket connections or both, as the annotation of its
+first parameter says: ``Request`` (or none) for HTTP, ``WebSocket`` for WebSockets,
+``Request | WebSocket`` for both. So one key may have an HTTP handler and a WebSocket
+handler, and a handler written for requests never receives a WebSocket. How a WebSocket
+handler's outcome ends the connection is ``covet.web._websocket._failure``'s business.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import re
 import traceback
+import types
+import typing
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from ._problem import ProblemResponse, problem_from_error, problem_response
 from ._request import Request
 from ._responses import Response
 from ._types import Receive, Scope, Send
+from ._websocket._connection import WebSocket
+from ._websocket._errors import WebSocketMessageError
 from .errors import ConfigurationError, HTTPError
 
-__all__ = ["ExceptionHandler", "ExceptionHandlers", "request_id_for"]
+__all__ = [
+    "ExceptionHandler",
+    "ExceptionHandlers",
+    "HTTPExceptionHandler",
+    "WebSocketExceptionHandler",
+    "handler_serves",
+    "request_id_for",
+]
 
 logger = logging.getLogger("covet.web")
 
-ExceptionHandler: TypeAlias = Callable[[Request, Any], Response | Awaitable[Response]]
+HTTPExceptionHandler: TypeAlias = Callable[[Request, Any], Response | Awaitable[Response]]
+"""``handler(request, exc) -> Response``, sync or async."""
+
+WebSocketExceptionHandler: TypeAlias = Callable[
+    [WebSocket, Any], Response | Awaitable[Response | None] | None
+]
+"""``handler(websocket, exc)``: it closes or refuses the connection, or returns a Response
+(the handshake's answer before ``accept()``; after it, a close with 1008, 1011 for a 5xx)."""
+
+ExceptionHandler: TypeAlias = HTTPExceptionHandler | WebSocketExceptionHandler
+H = TypeVar("H")
 _SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,200}")
+_WORD = re.compile(r"\w+")
 
 
 def request_id_for(scope: Scope) -> str:
@@ -48,26 +77,103 @@ def request_id_for(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+def _first_parameter_annotation(handler: Callable[..., Any]) -> Any:
+    """The annotation of ``handler``'s first positional parameter (``empty`` if none).
+
+    A string annotation is evaluated if it can be; else it is returned as the string.
+    """
+    try:
+        parameters = list(inspect.signature(handler).parameters.values())
+    except (TypeError, ValueError):  # no signature (some builtins): nothing to go by
+        return inspect.Parameter.empty
+    if not parameters or parameters[0].kind not in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
+        return inspect.Parameter.empty
+    first = parameters[0]
+    if isinstance(first.annotation, str):
+        # Names imported under TYPE_CHECKING do not resolve: keep the string then.
+        with contextlib.suppress(Exception):
+            evaluated = inspect.signature(handler, eval_str=True).parameters[first.name]
+            return evaluated.annotation
+    return first.annotation
+
+
+def handler_serves(handler: Callable[..., Any]) -> tuple[bool, bool]:
+    """Whether ``handler`` serves HTTP requests and whether it serves WebSockets.
+
+    Read from its first parameter's annotation: ``WebSocket`` (or a subclass) for
+    WebSockets only, ``Request | WebSocket`` for both, anything else (``Request``, none,
+    ``Any``) for HTTP only. An annotation left as a string that cannot be resolved (an
+    import under ``TYPE_CHECKING``) is read by the names it contains.
+    """
+    annotation = _first_parameter_annotation(handler)
+    if isinstance(annotation, str):
+        names = set(_WORD.findall(annotation))
+        websocket = "WebSocket" in names
+        return (not websocket or "Request" in names), websocket
+    origin = typing.get_origin(annotation)
+    members = (
+        typing.get_args(annotation)
+        if origin is typing.Union or origin is types.UnionType
+        else (annotation,)
+    )
+    http = websocket = False
+    for member in members:
+        if isinstance(member, type) and issubclass(member, WebSocket):
+            websocket = True
+        elif member is not type(None):
+            http = True
+    return http or not websocket, websocket
+
+
+def _find(
+    handlers: Mapping[type[BaseException], H], exc: BaseException, stop: type[BaseException]
+) -> H | None:
+    """The handler of the closest class of ``exc``'s MRO, looking no further than ``stop``."""
+    for cls in type(exc).__mro__:
+        handler = handlers.get(cls)
+        if handler is not None or cls is stop:
+            return handler
+    return None
+
+
 class ExceptionHandlers:
-    """An app's exception handlers, by type and by status code."""
+    """An app's exception handlers, by type and by status code, for HTTP and WebSockets."""
 
     def __init__(self, *, debug: bool = False) -> None:
         self.debug = debug
-        self.by_type: dict[type[BaseException], ExceptionHandler] = {}
-        self.by_status: dict[int, ExceptionHandler] = {}
+        self.by_type: dict[type[BaseException], HTTPExceptionHandler] = {}
+        self.by_status: dict[int, HTTPExceptionHandler] = {}
+        self.websocket_by_type: dict[type[BaseException], WebSocketExceptionHandler] = {}
+        self.websocket_by_status: dict[int, WebSocketExceptionHandler] = {}
 
     def add(self, key: type[BaseException] | int, handler: ExceptionHandler) -> None:
-        """Register ``handler`` for an exception class or a status code."""
-        if isinstance(key, int):
+        """Register ``handler`` for an exception class or a status code.
+
+        It serves HTTP, WebSockets or both, as :func:`handler_serves` reads it.
+        """
+        if not callable(handler):
+            raise ConfigurationError(f"an exception handler must be callable, not {handler!r}")
+        http_table, websocket_table = self._tables_for(key)
+        http, websocket = handler_serves(handler)
+        if http:
+            http_table[key] = handler
+        if websocket:
+            websocket_table[key] = handler
+
+    def _tables_for(self, key: object) -> tuple[dict[Any, Any], dict[Any, Any]]:
+        """The HTTP and WebSocket tables a handler keyed by ``key`` goes to."""
+        if isinstance(key, int) and not isinstance(key, bool):
             if not 400 <= key <= 599:
                 raise ConfigurationError(f"exception handler status {key} is not 400-599")
-            self.by_status[key] = handler
-        elif isinstance(key, type) and issubclass(key, BaseException):
-            self.by_type[key] = handler
-        else:
-            raise ConfigurationError(
-                f"exception handlers are keyed by an exception class or a status code, not {key!r}"
-            )
+            return self.by_status, self.websocket_by_status
+        if isinstance(key, type) and issubclass(key, BaseException):
+            return self.by_type, self.websocket_by_type
+        raise ConfigurationError(
+            f"exception handlers are keyed by an exception class or a status code, not {key!r}"
+        )
 
     def update(self, handlers: Mapping[type[BaseException] | int, ExceptionHandler]) -> None:
         """Register several handlers."""
@@ -78,8 +184,8 @@ class ExceptionHandlers:
         """Whether a user handler could answer an ``HTTPError`` with ``status``."""
         return status in self.by_status or any(issubclass(cls, HTTPError) for cls in self.by_type)
 
-    def lookup(self, exc: BaseException) -> ExceptionHandler | None:
-        """The handler for ``exc``, or ``None`` for the built-in answer.
+    def lookup(self, exc: BaseException) -> HTTPExceptionHandler | None:
+        """The HTTP handler for ``exc``, or ``None`` for the built-in answer.
 
         An ``HTTPError`` goes to its status's handler, else to a handler for its class or
         a base up to ``HTTPError`` (a handler for ``Exception`` is for unhandled errors,
@@ -90,18 +196,26 @@ class ExceptionHandlers:
             handler = self.by_status.get(exc.status)
             if handler is not None:
                 return handler
-            for cls in type(exc).__mro__:
-                handler = self.by_type.get(cls)
-                if handler is not None:
-                    return handler
-                if cls is HTTPError:
-                    break
-            return None
-        for cls in type(exc).__mro__:
-            handler = self.by_type.get(cls)
+            return _find(self.by_type, exc, HTTPError)
+        handler = _find(self.by_type, exc, BaseException)
+        return handler if handler is not None else self.by_status.get(500)
+
+    def lookup_websocket(self, exc: BaseException) -> WebSocketExceptionHandler | None:
+        """The WebSocket handler for ``exc``, or ``None`` for the built-in ending.
+
+        As :meth:`lookup`, and a ``WebSocketMessageError`` (a bad message: 1003, 1009)
+        is, like an ``HTTPError``, only for handlers of its class, not for ``Exception``
+        or 500 handlers.
+        """
+        if isinstance(exc, HTTPError):
+            handler = self.websocket_by_status.get(exc.status)
             if handler is not None:
                 return handler
-        return self.by_status.get(500)
+            return _find(self.websocket_by_type, exc, HTTPError)
+        if isinstance(exc, WebSocketMessageError):
+            return _find(self.websocket_by_type, exc, WebSocketMessageError)
+        handler = _find(self.websocket_by_type, exc, BaseException)
+        return handler if handler is not None else self.websocket_by_status.get(500)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, exc: Exception) -> None:
         """Send the response for ``exc`` (the response has not started)."""

@@ -11,18 +11,20 @@ right close code. Ping/pong and frame-level limits belong to the server (uvicorn
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, overload
 
 import orjson
 
 from .._encoding import current_encoder
 from .._problem import problem_document
+from .._responses import Response
+from ..errors import status_phrase
 from ._close import CloseCode, WebSocketState, check_close, truncate_reason
 from ._errors import WebSocketDisconnect, WebSocketMessageError, WebSocketStateError
 from ._handshake import Handshake
 from ._json import decode_typed
-from ._rejection import rejection_messages
+from ._rejection import denial_receive, denial_send, rejection_messages
 
 if TYPE_CHECKING:
     from .._types import Message, Receive, Scope, Send
@@ -57,8 +59,9 @@ class WebSocket(Handshake):
             async for text in websocket.iter_text():
                 await websocket.send_text(text)
 
-    Leaving the handler closes the connection with 1000; an uncaught exception closes it
-    with 1011 (logged, never sent to the client). ``max_message_size`` bounds each received
+    Leaving the handler closes the connection with 1000; an uncaught exception goes to the
+    app's exception handler for WebSockets, if it has one, else closes it with 1011
+    (logged, never sent to the client). ``max_message_size`` bounds each received
     message (``None``: only the server's limit applies).
     """
 
@@ -194,21 +197,44 @@ class WebSocket(Handshake):
         await self._reject(status_code, problem, headers)
 
     async def _reject(
-        self, status: int, problem: Mapping[str, Any], headers: Mapping[str, str] | None
+        self,
+        status: int,
+        problem: Mapping[str, Any],
+        headers: Mapping[str, str] | None,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        """Refuse with a problem; ``reason`` is the close reason if it must be a close."""
+        detail = str(problem.get("detail") or "")
+        start, body = rejection_messages(status, problem, headers)
+
+        async def respond() -> None:
+            await self._send(start)
+            await self._send(body)
+
+        await self._refuse(status, detail if reason is None else reason, respond)
+
+    async def _deny(self, response: Response) -> None:
+        """Refuse the handshake with ``response`` (an exception handler's answer)."""
+
+        async def respond() -> None:
+            await response(self.scope, denial_receive(self._receive), denial_send(self._send))
+
+        await self._refuse(response.status_code, status_phrase(response.status_code), respond)
+
+    async def _refuse(
+        self, status: int, reason: str, respond: Callable[[], Awaitable[None]]
     ) -> None:
         if self._app_state is not _CONNECTING:
             raise WebSocketStateError("reject() must be called before accept()")
-        detail = str(problem.get("detail") or "")
         if _HTTP_RESPONSE_EXTENSION not in (self.scope.get("extensions") or {}):
             code = CloseCode.POLICY_VIOLATION if status < 500 else CloseCode.INTERNAL_ERROR
-            await self.close(code, truncate_reason(detail))
+            await self.close(code, truncate_reason(reason))
             return
-        start, body = rejection_messages(status, problem, headers)
         self._app_state = _DISCONNECTED
-        self.close_code, self.close_reason = int(CloseCode.POLICY_VIOLATION), detail
+        self.close_code, self.close_reason = int(CloseCode.POLICY_VIOLATION), reason
         with contextlib.suppress(OSError):  # the client left before reading the refusal
-            await self._send(start)
-            await self._send(body)
+            await respond()
         await self.leave_rooms()
 
     # -- receiving ----------------------------------------------------------------------

@@ -9,7 +9,8 @@
 
 Raised out of a handler, the endpoint runner turns each into the right ending:
 ``WebSocketDisconnect`` ends quietly, ``WebSocketMessageError`` closes with its
-``close_code``, anything else closes with 1011 and is logged.
+``close_code`` (unless the app has an exception handler for it), anything else goes to
+the app's exception handler for it, or closes with 1011 and is logged.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Testing utilities: in-process HTTP and WebSocket clients that run the app's lifespan.
 
-A pytest plugin (loaded automatically) provides the ``app`` and ``client`` fixtures.
+A pytest plugin (loaded automatically) provides the ``app``, ``client`` and
+``async_client`` fixtures.
 The clients are built on httpx: ``pip install 'covet-web[testing]'``.
 """
 

@@ -1,7 +1,8 @@
 """TestClient and AsyncTestClient: httpx clients wired straight into an ASGI app.
 
 Both run the app's lifespan when used as context managers, keep cookies between
-requests, and answer ``websocket_connect()`` with an in-process WebSocket session::
+requests, stream responses (``client.stream()``, see ``_transport``) and answer
+``websocket_connect()`` with an in-process WebSocket session::
 
     with TestClient(app) as client:              # lifespan start-up ran
         assert client.get("/items/1").json() == {"id": 1}
@@ -135,9 +136,10 @@ class TestClient(httpx.Client):
         self._loop_thread: _LoopThread | None = None
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self.timeout_seconds = timeout
+        self._in_process = SyncTransport(self)
         super().__init__(
             base_url=base_url,
-            transport=SyncTransport(self),
+            transport=self._in_process,
             cookies=cookies,
             headers={"user-agent": "covet-testclient", **(headers or {})},
             follow_redirects=follow_redirects,
@@ -167,6 +169,7 @@ class TestClient(httpx.Client):
         tb: TracebackType | None = None,
     ) -> None:
         try:
+            self._in_process.hang_up()  # streams left open stop before the app shuts down
             self._portal(self._lifespan.shutdown())
         finally:
             super().__exit__(exc_type, exc, tb)
@@ -223,9 +226,10 @@ class AsyncTestClient(httpx.AsyncClient):
         self.root_path = root_path
         self.client_address = client
         self._lifespan = LifespanDriver(app)
+        self._in_process = AsyncTransport(self)
         super().__init__(
             base_url=base_url,
-            transport=AsyncTransport(self),
+            transport=self._in_process,
             cookies=cookies,
             headers={"user-agent": "covet-testclient", **(headers or {})},
             follow_redirects=follow_redirects,
@@ -243,6 +247,7 @@ class AsyncTestClient(httpx.AsyncClient):
         tb: TracebackType | None = None,
     ) -> None:
         try:
+            await self._in_process.hang_up()  # streams left open stop before the shutdown
             await self._lifespan.shutdown()
         finally:
             await super().__aexit__(exc_type, exc, tb)

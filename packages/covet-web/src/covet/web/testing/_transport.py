@@ -1,21 +1,26 @@
-"""Running one HTTP request through an ASGI app in-process, as httpx transports.
+"""Running HTTP requests through an ASGI app in-process, as httpx transports.
 
 No socket is opened: the httpx request becomes an ASGI scope, the app runs, and what it
-sends becomes an httpx response. The body is collected whole, so a response that streams
-forever (Server-Sent Events without an end) needs a real server.
+sends becomes an httpx response, returned as soon as the status and headers are sent.
+The body streams: ``client.get()`` reads it whole (and returns once the app has
+finished, background tasks included), while ``client.stream()`` reads it as the app
+sends it, so an endless Server-Sent Events stream can be tested. Closing a response
+before its end tells the app the client left (see ``_exchange``).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 import httpx
 
-from .._types import ASGIApp, Message, Scope
+from .._types import ASGIApp, Scope
+from ._exchange import HTTPExchange, ResponseHead
 
-__all__ = ["AsyncTransport", "SyncTransport", "build_http_scope", "run_http"]
+__all__ = ["AsyncTransport", "SyncTransport", "build_http_scope", "open_exchange"]
 
 T = TypeVar("T")
 Portal = Callable[[Coroutine[Any, Any, T]], T]
@@ -51,7 +56,7 @@ def build_http_scope(
     }
 
 
-async def run_http(
+async def open_exchange(
     app: ASGIApp,
     request: httpx.Request,
     body: bytes,
@@ -60,54 +65,66 @@ async def run_http(
     client: tuple[str, int],
     state: dict[str, Any] | None,
     raise_server_exceptions: bool,
-) -> httpx.Response:
-    """Call ``app`` with ``request`` and return what it answered."""
+) -> tuple[HTTPExchange, ResponseHead]:
+    """Start ``app`` on ``request``; the exchange and the response's head once it is sent."""
     scope = build_http_scope(request, root_path=root_path, client=client, state=state)
-    request_sent = False
-    response_done = asyncio.Event()
-    status: int | None = None
-    headers: list[tuple[bytes, bytes]] = []
-    chunks: list[bytes] = []
+    exchange = HTTPExchange(app, scope, body, raise_server_exceptions=raise_server_exceptions)
+    return exchange, await exchange.start()
 
-    async def receive() -> Message:
-        nonlocal request_sent
-        if not request_sent:
-            request_sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        # Later reads see the client hang up, once the response is complete.
-        await response_done.wait()
-        return {"type": "http.disconnect"}
 
-    async def send(message: Message) -> None:
-        nonlocal status, headers
-        kind = message["type"]
-        if kind == "http.response.start":
-            if status is not None:
-                raise RuntimeError("the app sent http.response.start twice")
-            status = message["status"]
-            headers = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
-        elif kind == "http.response.body":
-            if status is None:
-                raise RuntimeError("the app sent a body before http.response.start")
-            if response_done.is_set():
-                raise RuntimeError("the app sent a body after the response was complete")
-            chunks.append(bytes(message.get("body", b"")))
-            if not message.get("more_body", False):
-                response_done.set()
-        else:
-            raise RuntimeError(f"unexpected ASGI message {kind!r} in an http scope")
+def _response(
+    request: httpx.Request, head: ResponseHead, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    status, headers, _, _ = head
+    return httpx.Response(status, headers=headers, stream=stream, request=request)
 
-    try:
-        await app(scope, receive, send)
-    except Exception:
-        if raise_server_exceptions or status is not None:
-            raise
-        status, headers, chunks = 500, [], [b"Internal Server Error"]
-    if status is None:
-        raise RuntimeError("the app returned without sending a response")
-    return httpx.Response(
-        status, headers=headers, stream=httpx.ByteStream(b"".join(chunks)), request=request
-    )
+
+class _SyncBody(httpx.SyncByteStream):
+    """A response body read from the app on the client's event loop thread."""
+
+    def __init__(self, exchange: HTTPExchange, head: ResponseHead, portal: Portal[Any]) -> None:
+        self._exchange = exchange
+        self._portal = portal
+        _, _, self._chunks, self._done = head
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            chunks, self._chunks = self._chunks, []
+            yield from chunks
+            if self._done:
+                return
+            self._chunks, self._done = self._portal(self._exchange.read())
+
+    def close(self) -> None:
+        if not self._exchange.settled:
+            self._portal(self._exchange.aclose())
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    """A response body read from the app running in the caller's event loop."""
+
+    def __init__(self, exchange: HTTPExchange, head: ResponseHead) -> None:
+        self._exchange = exchange
+        _, _, self._chunks, self._done = head
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while True:
+            chunks, self._chunks = self._chunks, []
+            for chunk in chunks:
+                yield chunk
+            if self._done:
+                return
+            self._chunks, self._done = await self._exchange.read()
+
+    async def aclose(self) -> None:
+        await self._exchange.aclose()
+
+
+async def _hang_up(exchanges: Iterable[HTTPExchange]) -> None:
+    for exchange in exchanges:
+        # Streams the test left open: their app's errors are not the test's business now.
+        with contextlib.suppress(Exception):
+            await exchange.aclose()
 
 
 class SyncTransport(httpx.BaseTransport):
@@ -115,13 +132,23 @@ class SyncTransport(httpx.BaseTransport):
 
     def __init__(self, owner: Any) -> None:
         self.owner = owner
+        self._open: weakref.WeakSet[HTTPExchange] = weakref.WeakSet()
+
+    def hang_up(self) -> None:
+        """Close the responses still streaming, so their apps stop."""
+        streaming = [exchange for exchange in self._open if not exchange.settled]
+        if streaming:
+            self.owner._portal(_hang_up(streaming))
+
+    def close(self) -> None:
+        self.hang_up()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         owner = self.owner
         body = request.read()
-        portal: Portal[httpx.Response] = owner._portal
-        return portal(
-            run_http(
+        portal: Portal[tuple[HTTPExchange, ResponseHead]] = owner._portal
+        exchange, head = portal(
+            open_exchange(
                 owner.app,
                 request,
                 body,
@@ -131,6 +158,8 @@ class SyncTransport(httpx.BaseTransport):
                 raise_server_exceptions=owner.raise_server_exceptions,
             )
         )
+        self._open.add(exchange)
+        return _response(request, head, _SyncBody(exchange, head, portal))
 
 
 class AsyncTransport(httpx.AsyncBaseTransport):
@@ -138,11 +167,19 @@ class AsyncTransport(httpx.AsyncBaseTransport):
 
     def __init__(self, owner: Any) -> None:
         self.owner = owner
+        self._open: weakref.WeakSet[HTTPExchange] = weakref.WeakSet()
+
+    async def hang_up(self) -> None:
+        """Close the responses still streaming, so their apps stop."""
+        await _hang_up([exchange for exchange in self._open if not exchange.settled])
+
+    async def aclose(self) -> None:
+        await self.hang_up()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         owner = self.owner
         body = await request.aread()
-        return await run_http(
+        exchange, head = await open_exchange(
             owner.app,
             request,
             body,
@@ -151,3 +188,5 @@ class AsyncTransport(httpx.AsyncBaseTransport):
             state=owner._lifespan.state,
             raise_server_exceptions=owner.raise_server_exceptions,
         )
+        self._open.add(exchange)
+        return _response(request, head, _AsyncBody(exchange, head))
