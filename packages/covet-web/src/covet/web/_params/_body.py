@@ -1,7 +1,9 @@
-"""The body step of a plan: JSON (one typed decoder per handler), forms and uploads.
+"""The body step of a plan: JSON (one codec per body parameter), forms and uploads.
 
 ``make_body_step(specs)`` returns ``step(request, values, errors)`` (awaited once per
-request) or None when the handler takes no body.
+request) or None when the handler takes no body. Each JSON or form-model parameter gets
+a codec (``_decode``) and, when its type declares validators inside, a nested check
+(``_nested``) run on the built value.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ import msgspec
 
 from .._forms import UploadFile
 from ._analysis import ParamSpec
+from ._codecs import Codec, MsgspecCodec, too_deep, untyped_json
 from ._convert import is_sequence, item_type, string_converter
+from ._decode import codec_for
 from ._errors import (
     ErrorDetail,
     MalformedBodyError,
@@ -22,12 +26,14 @@ from ._errors import (
     UnsupportedMediaTypeError,
     UploadTooLargeError,
 )
+from ._fields import object_fields
 from ._markers import Body, File
+from ._nested import FAILED, NestedCheck, nested_check
 from ._sources import INVALID
-from ._typing import is_model, is_pydantic_model, object_fields, split_annotated, split_optional
-from ._validation import collect_errors, error_from_msgspec, missing_error
+from ._typing import is_model, split_annotated, split_optional
+from ._validation import error_from_msgspec, expected_object, missing_error
 
-__all__ = ["BodyStep", "json_decoder_for", "make_body_step"]
+__all__ = ["BodyStep", "make_body_step"]
 
 BodyStep = Callable[[Any, dict[str, Any], list[ErrorDetail]], Awaitable[None]]
 Slot = tuple[str, ParamSpec]
@@ -58,34 +64,9 @@ def make_body_step(
 # -- JSON ---------------------------------------------------------------------------------
 
 
-def json_decoder_for(tp: Any) -> Callable[[bytes], Any]:
-    """A bytes → value decoder: msgspec's typed decoder, or pydantic's for its models."""
-    adapter = _pydantic_adapter(tp)
-    if adapter is not None:
-        return adapter.validate_json  # type: ignore[no-any-return]
-    try:
-        return msgspec.json.Decoder(tp).decode
-    except TypeError as exc:
-        raise ParameterError(f"type {tp!r} cannot be decoded from JSON: {exc}") from exc
-
-
-def _pydantic_adapter(tp: Any) -> Any | None:
-    inner, _ = split_optional(split_annotated(tp)[0])
-    item = item_type(inner)
-    if not (is_pydantic_model(inner) or (item is not None and is_pydantic_model(item))):
-        return None
-    from pydantic import TypeAdapter  # only reached when pydantic is already imported
-
-    return TypeAdapter(tp)
-
-
-def _pydantic_errors(exc: Any, loc: list[str | int]) -> list[ErrorDetail]:
-    out: list[ErrorDetail] = []
-    for err in exc.errors(include_url=False):
-        if err["type"] == "json_invalid":
-            raise MalformedBodyError(f"malformed JSON: {err['msg']}")
-        out.append({"loc": [*loc, *err["loc"]], "msg": err["msg"], "type": err["type"]})
-    return out
+def _reader(spec: ParamSpec, *, strict: bool = True) -> tuple[Codec, NestedCheck | None]:
+    where = f"parameter {spec.name!r}"
+    return codec_for(spec.type, where, strict=strict), nested_check(spec.type)
 
 
 def _is_json(content_type: str | None) -> bool:
@@ -122,52 +103,70 @@ def _utf8(body: bytes, content_type: str | None) -> bytes:
 
 
 def _single_json_step(slot: str, spec: ParamSpec) -> BodyStep:
-    decode = json_decoder_for(spec.type)
-    pydantic = _pydantic_adapter(spec.type) is not None
-    required, default, tp = spec.required, spec.default, spec.type
+    codec, check = _reader(spec)
+    required, default = spec.required, spec.default
     loc: list[str | int] = ["body"]
 
-    async def json_body(request: Any, values: dict[str, Any], errors: list[ErrorDetail]) -> None:
+    def absent(values: dict[str, Any], errors: list[ErrorDetail]) -> None:
+        if required:
+            errors.append(missing_error(list(loc)))
+            values[slot] = INVALID
+        else:
+            values[slot] = default
+
+    if isinstance(codec, MsgspecCodec) and check is None:
+        # The common case, kept to one typed decode: msgspec from the bytes, nothing else.
+        decode, explain = codec.decode, codec.explain
+
+        async def json_body(
+            request: Any, values: dict[str, Any], errors: list[ErrorDetail]
+        ) -> None:
+            body = await request.body()
+            if not body:
+                return absent(values, errors)
+            content_type = request.content_type
+            if content_type != "application/json":  # that one needs no check
+                _check_json(content_type)
+                body = _utf8(body, content_type)
+            try:
+                values[slot] = decode(body)
+            except msgspec.ValidationError as exc:
+                values[slot] = explain(body, exc, loc, errors)
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                raise MalformedBodyError(f"malformed JSON: {exc}") from None
+            except RecursionError:
+                raise too_deep() from None
+
+        return json_body
+
+    async def checked_json_body(
+        request: Any, values: dict[str, Any], errors: list[ErrorDetail]
+    ) -> None:
         body = await request.body()
         if not body:
-            if required:
-                errors.append(missing_error(list(loc)))
-                values[slot] = INVALID
-            else:
-                values[slot] = default
-            return
+            return absent(values, errors)
         content_type = request.headers.get("content-type")
         _check_json(content_type)
-        body = _utf8(body, content_type)
-        try:
-            values[slot] = decode(body)
-            return
-        except msgspec.ValidationError:
-            pass
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-            raise MalformedBodyError(f"malformed JSON: {exc}") from None
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError
-            if not pydantic or not hasattr(exc, "errors"):
-                raise
-            errors.extend(_pydantic_errors(exc, list(loc)))
-            values[slot] = INVALID
-            return
-        # The error path: decode untyped and report every failing field.
-        try:
-            data = msgspec.json.decode(body)
-        except (
-            msgspec.DecodeError,
-            UnicodeDecodeError,
-        ) as exc:  # e.g. trailing bytes after a wrong-typed value
-            raise MalformedBodyError(f"malformed JSON: {exc}") from None
-        errors.extend(collect_errors(data, tp, list(loc)))
-        values[slot] = INVALID
+        value = codec.read(_utf8(body, content_type), loc, errors)
+        if check is not None and value is not INVALID:
+            value = await _checked(check, value, loc, errors)
+        values[slot] = value
 
-    return json_body
+    return checked_json_body
+
+
+async def _checked(
+    check: NestedCheck, value: Any, loc: list[str | int], errors: list[ErrorDetail]
+) -> Any:
+    try:
+        value = await check(value, list(loc), errors)
+    except RecursionError:  # as deep as msgspec could decode, deeper than the walk can go
+        raise too_deep() from None
+    return INVALID if value is FAILED else value
 
 
 def _embedded_json_step(slots: list[Slot]) -> BodyStep:
-    fields = [(slot, spec, _value_converter(spec.type)) for slot, spec in slots]
+    fields = [(slot, spec, *_reader(spec)) for slot, spec in slots]
 
     async def embedded_body(
         request: Any, values: dict[str, Any], errors: list[ErrorDetail]
@@ -177,16 +176,13 @@ def _embedded_json_step(slots: list[Slot]) -> BodyStep:
         if body:
             content_type = request.headers.get("content-type")
             _check_json(content_type)
-            try:
-                data = msgspec.json.decode(_utf8(body, content_type))
-            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-                raise MalformedBodyError(f"malformed JSON: {exc}") from None
+            data = untyped_json(_utf8(body, content_type))
             if not isinstance(data, dict):
-                errors.append({"loc": ["body"], "msg": "Expected `object`", "type": "type_error"})
-                for slot, _, _ in fields:
+                errors.append(expected_object(data, ["body"]))
+                for slot, *_ in fields:
                     values[slot] = INVALID
                 return
-        for slot, spec, convert in fields:
+        for slot, spec, codec, check in fields:
             loc: list[str | int] = ["body", spec.wire_name]
             if spec.wire_name not in data:
                 if spec.required:
@@ -195,32 +191,12 @@ def _embedded_json_step(slots: list[Slot]) -> BodyStep:
                 else:
                     values[slot] = spec.default
                 continue
-            values[slot] = convert(data[spec.wire_name], loc, errors)
+            value = codec.convert(data[spec.wire_name], loc, errors)
+            if check is not None and value is not INVALID:
+                value = await _checked(check, value, loc, errors)
+            values[slot] = value
 
     return embedded_body
-
-
-def _value_converter(tp: Any) -> Callable[[Any, list[str | int], list[ErrorDetail]], Any]:
-    adapter = _pydantic_adapter(tp)
-    if adapter is not None:
-
-        def convert_pydantic(value: Any, loc: list[str | int], errors: list[ErrorDetail]) -> Any:
-            try:
-                return adapter.validate_python(value)
-            except ValueError as exc:
-                errors.extend(_pydantic_errors(exc, loc))
-                return INVALID
-
-        return convert_pydantic
-
-    def convert_msgspec(value: Any, loc: list[str | int], errors: list[ErrorDetail]) -> Any:
-        try:
-            return msgspec.convert(value, tp)
-        except msgspec.ValidationError:
-            errors.extend(collect_errors(value, tp, loc))
-            return INVALID
-
-    return convert_msgspec
 
 
 # -- forms and files ------------------------------------------------------------------------
@@ -298,20 +274,20 @@ def _form_reader(spec: ParamSpec) -> FormReader:
 
 
 def _form_model_reader(spec: ParamSpec) -> FormReader:
-    tp = spec.type
-    inner = split_annotated(split_optional(split_annotated(tp)[0])[0])[0]
+    codec, check = _reader(spec, strict=False)
+    inner = split_annotated(split_optional(split_annotated(spec.type)[0])[0])[0]
     fields = object_fields(inner) or ()
     many = {f.wire_name for f in fields if is_sequence(f.type)}
+    loc: list[str | int] = ["form"]
 
     async def read_model(form: Any, errors: list[ErrorDetail]) -> Any:
         data: dict[str, Any] = {}
         for key in form:
             data[key] = form.getlist(key) if key in many else form[key]
-        try:
-            return msgspec.convert(data, tp, strict=False)
-        except msgspec.ValidationError:
-            errors.extend(collect_errors(data, tp, ["form"], strict=False))
-            return INVALID
+        value = codec.convert(data, loc, errors)
+        if check is not None and value is not INVALID:
+            value = await _checked(check, value, loc, errors)
+        return value
 
     return read_model
 

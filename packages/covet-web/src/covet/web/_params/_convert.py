@@ -15,7 +15,9 @@ from typing import Annotated, Any, Final, Optional, get_origin
 
 import msgspec
 
-from ._errors import ParameterError
+from ._constraints import for_msgspec
+from ._errors import ErrorDetail, ParameterError
+from ._nested import SyncCheck, nested_check_sync
 from ._typing import sequence_item, split_annotated, split_optional
 
 __all__ = ["Converter", "constrained_type", "is_sequence", "item_type", "string_converter"]
@@ -76,7 +78,34 @@ def _attach(tp: Any, constraints: dict[str, Any]) -> Any:
 
 
 def string_converter(tp: Any) -> Converter | None:
-    """A converter from request strings to ``tp`` (already constrained); None = identity."""
+    """A converter from request strings to ``tp`` (already constrained); None = identity.
+
+    Pydantic-style constraints (``Annotated[int, Ge(1)]``) are enforced as ``msgspec.Meta``;
+    validators inside the type (``list[Annotated[str, Validator(fn)]]``) run on the result.
+    """
+    tp = for_msgspec(tp)
+    check = nested_check_sync(tp)
+    convert = _plain_converter(tp)
+    return convert if check is None else _with_validators(convert, check)
+
+
+def _with_validators(convert: Converter | None, check: SyncCheck) -> Converter:
+    def checked(raw: Any) -> Any:
+        value = raw if convert is None else convert(raw)
+        errors: list[ErrorDetail] = []
+        value = check(value, [], errors)
+        if errors:  # reported like msgspec's own errors: the message and its path
+            first = errors[0]
+            path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+            raise msgspec.ValidationError(
+                f"{first['msg']} - at `${path}`" if path else first["msg"]
+            )
+        return value
+
+    return checked
+
+
+def _plain_converter(tp: Any) -> Converter | None:
     base, extras = split_annotated(tp)
     if base is str and not any(isinstance(e, msgspec.Meta) for e in extras):
         return None

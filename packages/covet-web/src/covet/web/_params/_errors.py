@@ -4,7 +4,7 @@ They extend the package's tree (``covet.web.errors``)::
 
     HTTPError
     ├── RequestValidationError      422: every failing field (defined in errors.py)
-    ├── MalformedBodyError          400: the body is not valid JSON
+    ├── MalformedBodyError          400: the body is not valid JSON (or is nested too deeply)
     ├── UnsupportedMediaTypeError   415: the body's content type does not fit the handler
     └── UploadTooLargeError         413: an uploaded part exceeds its ``File(max_size=)``
     ConfigurationError
@@ -32,8 +32,9 @@ ErrorDetail = dict[str, Any]
 """One failing field: ``{"loc": ["query", "limit"], "msg": "...", "type": "..."}``.
 
 ``type`` is one of ``missing``, ``type_error``, ``constraint``, ``enum``,
-``unknown_field``, ``value_error`` (custom validators, ``__post_init__``); errors from
-pydantic models keep pydantic's own types.
+``unknown_field``, ``value_error`` (custom validators, ``__post_init__``), ``union`` (no
+member of a union body matched; ``msg`` names each and why); errors from pydantic models
+keep pydantic's own types.
 """
 
 

@@ -257,6 +257,10 @@ class Validator:
             return name
 
         async def create(name: Annotated[str, Query(), Validator(no_admin)]) -> None: ...
+
+    Inside a body type (a field of a dataclass, TypedDict, Struct or pydantic model, a
+    list item, a dict value) it runs on that value once the body has decoded, and a
+    failure names its full location (``["body", "lines", 2, "sku"]``).
     """
 
     __slots__ = ("fn", "is_async")

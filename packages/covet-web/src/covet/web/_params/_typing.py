@@ -21,13 +21,11 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 __all__ = [
-    "FieldSpec",
     "is_model",
     "is_pydantic_model",
     "is_scalar",
     "is_structured",
     "is_subclass",
-    "object_fields",
     "sequence_item",
     "split_annotated",
     "split_optional",
@@ -134,75 +132,3 @@ def is_structured(tp: Any) -> bool:
         return any(is_structured(a) for a in get_args(tp))
     item = sequence_item(tp)
     return item is not None and is_structured(item)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class FieldSpec:
-    """A field of an object-like type, as it appears on the wire."""
-
-    wire_name: str
-    type: Any
-    required: bool
-
-
-_FIELDS_CACHE: dict[Any, tuple[FieldSpec, ...] | None] = {}
-
-
-def object_fields(tp: Any) -> tuple[FieldSpec, ...] | None:
-    """The wire fields of a Struct, dataclass or TypedDict (None for other types).
-
-    Only used on the error path (to report every failing field), hence the lazy cache.
-    """
-    try:
-        return _FIELDS_CACHE[tp]
-    except KeyError:
-        pass
-    except TypeError:  # unhashable annotation
-        return _object_fields(tp)
-    out = _FIELDS_CACHE[tp] = _object_fields(tp)
-    return out
-
-
-def _object_fields(tp: Any) -> tuple[FieldSpec, ...] | None:
-    if not isinstance(tp, type):
-        return None
-    try:
-        if typing.is_typeddict(tp):
-            hints = typing.get_type_hints(tp, include_extras=True)
-            required = getattr(tp, "__required_keys__", frozenset(hints))
-            return tuple(
-                FieldSpec(name, _strip_required(t), name in required) for name, t in hints.items()
-            )
-        if is_subclass(tp, msgspec.Struct):
-            config = tp.__struct_config__  # type: ignore[attr-defined]
-            if config.array_like or config.tag is not None:
-                return None
-            return tuple(
-                FieldSpec(
-                    f.encode_name,
-                    f.type,
-                    f.default is msgspec.NODEFAULT and f.default_factory is msgspec.NODEFAULT,
-                )
-                for f in msgspec.structs.fields(tp)
-            )
-        if dataclasses.is_dataclass(tp):
-            hints = typing.get_type_hints(tp, include_extras=True)
-            return tuple(
-                FieldSpec(
-                    f.name,
-                    hints.get(f.name, Any),
-                    f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
-                )
-                for f in dataclasses.fields(tp)
-                if f.init
-            )
-    except (NameError, TypeError):  # unresolvable forward references: keep msgspec's error
-        return None
-    return None
-
-
-def _strip_required(tp: Any) -> Any:
-    # get_type_hints(include_extras=True) keeps TypedDict's Required/NotRequired wrappers.
-    while get_origin(tp) in (typing.Required, typing.NotRequired):
-        tp = get_args(tp)[0]
-    return tp

@@ -9,24 +9,42 @@ field, each with its full ``loc``.
 from __future__ import annotations
 
 import re
+import types
 from collections.abc import Mapping
-from typing import Any, get_args, get_origin
+from typing import Any, Union, get_args, get_origin
 
 import msgspec
 
+from ._discriminator import find_discriminator
 from ._errors import ErrorDetail
-from ._typing import object_fields, sequence_item, split_annotated, split_optional
+from ._fields import object_fields
+from ._typing import sequence_item, split_annotated, split_optional
 
-__all__ = ["collect_errors", "error_from_msgspec", "error_type", "missing_error"]
+__all__ = ["collect_errors", "error_from_msgspec", "error_type", "expected_object", "missing_error"]
 
 _PATH_TOKEN = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\[\.\.\.\]")
 _FIELD_NAME = re.compile(r"`([^`]*)`")
 _MSG_MISSING = "Field required"
+_UNIONS = (Union, types.UnionType)
+_JSON_NAMES: dict[type, str] = {
+    list: "array",
+    str: "str",
+    int: "int",
+    float: "float",
+    bool: "bool",
+    type(None): "null",
+}
 
 
 def missing_error(loc: list[str | int]) -> ErrorDetail:
     """The error for a required value that is absent."""
     return {"loc": loc, "msg": _MSG_MISSING, "type": "missing"}
+
+
+def expected_object(data: Any, loc: list[str | int]) -> ErrorDetail:
+    """The error for decoded JSON that is not an object where one is needed."""
+    got = _JSON_NAMES.get(type(data), type(data).__name__)
+    return {"loc": list(loc), "msg": f"Expected `object`, got `{got}`", "type": "type_error"}
 
 
 def error_type(msg: str) -> str:
@@ -76,8 +94,9 @@ def collect_errors(
     """Every error of converting ``value`` (decoded JSON or form data) into ``tp``.
 
     Recurses into object fields, sequences and mappings so that each failing leaf is
-    reported; where it cannot recurse (unions, ``__post_init__``...) it reports
-    msgspec's own error at that level.
+    reported (through the member a tag selects in a union of tagged Structs); where it
+    cannot recurse (``__post_init__``, untagged unions...) it reports msgspec's own error
+    at that level.
     """
     try:
         msgspec.convert(value, tp, strict=strict)
@@ -117,6 +136,14 @@ def _collect_children(value: Any, tp: Any, loc: list[str | int], strict: bool) -
                 errors += collect_errors(v, item, [*loc, i], strict=strict)
         return errors
     origin = get_origin(inner)
+    if origin in _UNIONS and isinstance(value, Mapping):
+        # Tagged Structs: the tag names the member, whose every failing field is reported.
+        members = get_args(inner)
+        disc = find_discriminator(members)
+        index = disc.select(value[disc.key]) if disc is not None and disc.key in value else None
+        if index is not None:
+            return collect_errors(value, members[index], loc, strict=strict)
+        return errors
     if origin in (dict, Mapping) and isinstance(value, Mapping):
         args = get_args(inner)
         if len(args) == 2:
