@@ -97,7 +97,11 @@ async def test_asgi_lifespan_protocol_messages() -> None:
         (Covet(), {"type": "lifespan.startup.complete"}),
         (
             Covet(on_startup=[failing]),
-            {"type": "lifespan.startup.failed", "message": "ValueError: bad config"},
+            {
+                "type": "lifespan.startup.failed",
+                "message": "start-up hook test_asgi_lifespan_protocol_messages.<locals>.failing"
+                " failed: ValueError: bad config",
+            },
         ),
     ]:
         inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -117,7 +121,7 @@ def test_shutdown_failure_is_reported() -> None:
 
     client = TestClient(Covet(on_shutdown=[failing]))
     client.__enter__()
-    with pytest.raises(LifespanFailed, match="shutdown failed: ValueError: flush failed"):
+    with pytest.raises(LifespanFailed, match="failing failed: ValueError: flush failed"):
         client.__exit__()
 
 

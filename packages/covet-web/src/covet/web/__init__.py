@@ -4,12 +4,14 @@ This module only re-exports; the code lives in private modules.
 """
 
 from ._app import Covet as Covet
+from ._background import BackgroundTasks as BackgroundTasks
 from ._datastructures import Address as Address
 from ._datastructures import Headers as Headers
 from ._datastructures import MutableHeaders as MutableHeaders
 from ._datastructures import QueryParams as QueryParams
 from ._datastructures import State as State
 from ._files import FileResponse as FileResponse
+from ._form_limits import FormLimits as FormLimits
 from ._forms import FormData as FormData
 from ._forms import UploadFile as UploadFile
 from ._plugins import Plugin as Plugin
@@ -65,6 +67,7 @@ from .websockets import WebSocketDisconnect as WebSocketDisconnect
 __all__ = [
     "URL",
     "Address",
+    "BackgroundTasks",
     "Body",
     "Broadcaster",
     "ClientDisconnect",
@@ -79,6 +82,7 @@ __all__ = [
     "FileResponse",
     "Form",
     "FormData",
+    "FormLimits",
     "HTMLResponse",
     "HTTPError",
     "HTTPRoute",

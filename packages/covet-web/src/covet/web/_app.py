@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+from ._background import request_background_tasks, with_background_tasks
 from ._datastructures import State
 from ._dispatch import Dispatcher, TrailingSlash
 from ._encoding import Encoder, reset_current_encoder, set_current_encoder
 from ._endpoint import compile_http_route, compile_websocket_route, head_handler
 from ._exception_handlers import ExceptionHandler, ExceptionHandlers
-from ._lifespan import Hook, Lifespan, run_lifespan_protocol, startup_sequence
+from ._form_limits import FormLimits, with_form_limits
+from ._lifespan import Hook, HookList, Lifespan, run_lifespan_protocol, startup_sequence
 from ._plugins import PluginHooks
 from ._routing import (
     Converter,
@@ -28,6 +30,7 @@ from ._routing import (
     Mount,
     PathTemplate,
     Router,
+    WebSocketRoute,
     parse_template,
 )
 from ._routing._router import AnyRoute
@@ -69,11 +72,15 @@ class Covet(Router):
     >>> @app.get("/items/{id:int}")
     ... async def get_item(id: int) -> Item: ...
 
-    ``max_body_size`` (bytes, ``None`` for no limit) caps request bodies (413 beyond).
+    ``max_body_size`` (bytes, ``None`` for no limit) caps request bodies read whole (JSON,
+    url-encoded forms, raw bodies; 413 beyond); multipart uploads have their own limits,
+    ``form_limits`` (see :class:`FormLimits`: 100 MiB in all by default).
     ``trailing_slash``: ``"redirect"`` answers ``/items/`` with a 307 to ``/items`` (and the
     reverse) when only the other form exists; ``"ignore"`` serves both; ``"strict"`` 404s.
     ``lifespan`` is an async context manager factory taking the app; what it yields (a
-    mapping or ``None``) is put in ``app.state``. ``msgpack=True`` answers MessagePack to
+    mapping or ``None``) is put in ``app.state``. ``on_startup``/``on_shutdown`` hooks
+    (also ``@app.on_startup``) run after the lifespan has entered, in order, and before it
+    exits, in reverse order. ``msgpack=True`` answers MessagePack to
     clients whose Accept prefers it. ``exception_handlers`` maps exception classes or
     status codes to ``handler(request, exc) -> Response``. The OpenAPI document is
     served at ``openapi_url``, Swagger UI at ``docs_url`` and ReDoc at ``redoc_url``
@@ -88,6 +95,7 @@ class Covet(Router):
         version: str = "0.1.0",
         description: str | None = None,
         max_body_size: int | None = 1024 * 1024,
+        form_limits: FormLimits | None = None,
         trailing_slash: TrailingSlash = "redirect",
         lifespan: Lifespan | None = None,
         on_startup: Sequence[Hook] = (),
@@ -114,6 +122,8 @@ class Covet(Router):
         self.version = version
         self.description = description
         self.max_body_size = max_body_size
+        self.form_limits = form_limits if form_limits is not None else FormLimits()
+        """Limits of form and multipart bodies (``request.form()``), unless a route sets its own."""
         self.trailing_slash: TrailingSlash = trailing_slash
         self.msgpack = msgpack
         self.openapi_url = openapi_url
@@ -121,13 +131,13 @@ class Covet(Router):
         self.redoc_url = redoc_url
         self.openapi_config = openapi if openapi is not None else OpenAPIConfig()
         self.state = State()
-        self.on_startup: list[Hook] = list(on_startup)
-        self.on_shutdown: list[Hook] = list(on_shutdown)
+        self.on_startup = HookList(on_startup)
+        """Start-up hooks, run in order; ``@app.on_startup`` adds one."""
+        self.on_shutdown = HookList(on_shutdown)
+        """Shutdown hooks, run in reverse order; ``@app.on_shutdown`` adds one."""
         self.user_middleware: list[MiddlewareSpec] = list(middleware)
         self.dependency_overrides: dict[Callable[..., Any], Callable[..., Any]] = {}
         """Replacement dependencies, ``{original: replacement}`` (for tests)."""
-        self.form_options: dict[str, Any] = {}
-        """Keyword arguments for ``request.form()`` when a handler takes form fields."""
         self.converters = ConverterRegistry()
         self.exception_handlers = ExceptionHandlers(debug=debug)
         if exception_handlers:
@@ -217,11 +227,12 @@ class Covet(Router):
                 self._path_for_table(route.path), self.converters, _annotations(route.endpoint)
             )
             if isinstance(route, HTTPRoute):
-                handler = compile_http_route(route, template, self)
+                handler = self._wrap(route, compile_http_route(route, template, self))
                 for method in route.methods:
                     http.add(template, method, handler)
             else:
-                websocket.add(template, "WEBSOCKET", compile_websocket_route(route, template, self))
+                handler = self._wrap(route, compile_websocket_route(route, template, self))
+                websocket.add(template, "WEBSOCKET", handler)
             if route.name:
                 known = names.setdefault(route.name, [])
                 if all(t.path != template.path for t in known):
@@ -240,6 +251,16 @@ class Covet(Router):
         self._mount_paths = mount_names
         self._dispatcher = dispatcher
         self._asgi = build_stack(core, self.user_middleware, self.exception_handlers.handle)
+
+    def _wrap(self, route: HTTPRoute | WebSocketRoute, handler: ASGIApp) -> ASGIApp:
+        """Add what only some routes need, so that the others pay nothing for it."""
+        dependencies = route.plan.dependencies
+        # BackgroundTasks parameters are a dependency; an override may add one too.
+        if request_background_tasks in dependencies or (dependencies and self.dependency_overrides):
+            handler = with_background_tasks(handler)
+        if isinstance(route, HTTPRoute) and route.form_limits is not None:
+            handler = with_form_limits(handler, route.form_limits)
+        return handler
 
     def _with_encoder(self, app: ASGIApp) -> ASGIApp:
         encoder = self.encoder

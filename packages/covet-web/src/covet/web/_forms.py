@@ -1,25 +1,21 @@
-"""Form bodies: ``application/x-www-form-urlencoded`` and ``multipart/form-data``.
+"""Parsed forms: :class:`FormData`, :class:`UploadFile`, and url-encoded bodies.
 
-Multipart is parsed as it streams in (python-multipart); file parts go to a
-``SpooledTemporaryFile`` that moves to disk above ``spool_max_size``. Limits on the
-number of parts, each field's size and each file's size answer 413 problems, never 500s.
+Multipart bodies are parsed as they stream in, in ``_multipart.py``; the limits both
+parsers enforce are in ``_form_limits.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, Any
 from urllib.parse import parse_qsl
 
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
-
 from ._datastructures import Headers
+from ._form_limits import FormLimits, limit_exceeded
 from .errors import HTTPError
 
-__all__ = ["FormData", "FormLimits", "UploadFile", "parse_multipart", "parse_urlencoded"]
+__all__ = ["FormData", "UploadFile", "parse_urlencoded"]
 
 
 class UploadFile:
@@ -75,6 +71,11 @@ class UploadFile:
         """Close (and delete) the underlying file."""
         await self._run("close")
 
+    async def _move_to_disk(self) -> None:
+        # Used while parsing, when the form's in-memory budget is spent.
+        if self._in_memory:
+            await asyncio.get_running_loop().run_in_executor(None, self.file.rollover)  # type: ignore[attr-defined]
+
     def __repr__(self) -> str:
         return f"UploadFile(filename={self.filename!r}, size={self.size}, content_type={self.content_type!r})"
 
@@ -119,31 +120,6 @@ class FormData(Mapping[str, "str | UploadFile"]):
         return f"FormData({self._list!r})"
 
 
-class FormLimits:
-    """Limits for form parsing: part count, field size, file size and the spool size."""
-
-    __slots__ = ("max_field_size", "max_fields", "max_file_size", "max_files", "spool_max_size")
-
-    def __init__(
-        self,
-        *,
-        max_fields: int = 1000,
-        max_files: int = 1000,
-        max_field_size: int = 1024 * 1024,
-        max_file_size: int | None = None,
-        spool_max_size: int = 1024 * 1024,
-    ) -> None:
-        self.max_fields = max_fields
-        self.max_files = max_files
-        self.max_field_size = max_field_size
-        self.max_file_size = max_file_size
-        self.spool_max_size = spool_max_size
-
-
-def _too_large(detail: str) -> HTTPError:
-    return HTTPError(413, detail)
-
-
 def parse_urlencoded(body: bytes, limits: FormLimits) -> FormData:
     """Parse an urlencoded body (already size-checked by ``request.body()``)."""
     try:
@@ -152,131 +128,15 @@ def parse_urlencoded(body: bytes, limits: FormLimits) -> FormData:
         raise HTTPError(400, "the form body is not valid UTF-8") from None
     pairs = parse_qsl(text, keep_blank_values=True)
     if len(pairs) > limits.max_fields:
-        raise _too_large(f"the form has more than {limits.max_fields} fields")
-    return FormData(pairs)
-
-
-class _PartState:
-    """What the multipart callbacks collect for the current part."""
-
-    def __init__(self) -> None:
-        self.header_field = b""
-        self.header_value = b""
-        self.headers: list[tuple[bytes, bytes]] = []
-        self.name = ""
-        self.filename: str | None = None
-        self.data = bytearray()
-        self.file: UploadFile | None = None
-
-
-async def parse_multipart(
-    content_type: str, stream: AsyncIterator[bytes], limits: FormLimits
-) -> FormData:
-    """Parse a ``multipart/form-data`` body as it streams in."""
-    _, params = parse_options_header(content_type)
-    boundary = params.get(b"boundary")
-    if not boundary:
-        raise HTTPError(400, "multipart/form-data without a boundary parameter")
-    items: list[tuple[str, str | UploadFile]] = []
-    events: list[tuple[str, bytes]] = []
-
-    def on(name: str) -> Any:
-        return lambda data=b"", start=0, end=0: events.append((name, data[start:end]))
-
-    callbacks: Any = {
-        name: on(name)
-        for name in (
-            "on_part_begin",
-            "on_part_data",
-            "on_part_end",
-            "on_header_field",
-            "on_header_value",
-            "on_header_end",
-            "on_headers_finished",
+        raise limit_exceeded(
+            f"the form has more than {limits.max_fields} fields", "max_fields", limits.max_fields
         )
-    }
-    parser = MultipartParser(boundary, callbacks)
-    part = _PartState()
-    fields = files = 0
-    try:
-        async for chunk in stream:
-            try:
-                parser.write(chunk)
-            except MultipartParseError as exc:
-                raise HTTPError(400, f"malformed multipart body: {exc}") from None
-            for event, data in events:
-                if event == "on_part_begin":
-                    part = _PartState()
-                elif event == "on_header_field":
-                    part.header_field += data
-                elif event == "on_header_value":
-                    part.header_value += data
-                elif event == "on_header_end":
-                    part.headers.append((part.header_field.lower(), part.header_value))
-                    part.header_field = part.header_value = b""
-                elif event == "on_headers_finished":
-                    part.name, part.filename = _disposition(part.headers)
-                    if part.filename is not None:
-                        files += 1
-                        if files > limits.max_files:
-                            raise _too_large(f"the form has more than {limits.max_files} files")
-                        # Closed by FormData.close() once the response is sent.
-                        spooled = tempfile.SpooledTemporaryFile(  # noqa: SIM115
-                            max_size=limits.spool_max_size
-                        )
-                        part.file = UploadFile(
-                            spooled,
-                            filename=part.filename,
-                            headers=Headers(raw=part.headers),
-                        )
-                        items.append((part.name, part.file))
-                    else:
-                        fields += 1
-                        if fields > limits.max_fields:
-                            raise _too_large(f"the form has more than {limits.max_fields} fields")
-                elif event == "on_part_data":
-                    if part.file is not None:
-                        if (
-                            limits.max_file_size is not None
-                            and part.file.size + len(data) > limits.max_file_size
-                        ):
-                            raise _too_large(
-                                f"file {part.filename!r} is larger than {limits.max_file_size} bytes"
-                            )
-                        await part.file.write(data)
-                    else:
-                        if len(part.data) + len(data) > limits.max_field_size:
-                            raise _too_large(
-                                f"form field {part.name!r} is larger than {limits.max_field_size} bytes"
-                            )
-                        part.data += data
-                elif event == "on_part_end":
-                    if part.file is not None:
-                        await part.file.seek(0)
-                    else:
-                        try:
-                            items.append((part.name, part.data.decode("utf-8")))
-                        except UnicodeDecodeError:
-                            raise HTTPError(
-                                400, f"form field {part.name!r} is not valid UTF-8"
-                            ) from None
-            events.clear()
-        parser.finalize()
-    except BaseException:
-        await FormData(items).close()
-        raise
-    return FormData(items)
-
-
-def _disposition(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None]:
-    for key, value in headers:
-        if key == b"content-disposition":
-            _, options = parse_options_header(value)
-            try:
-                name = options.get(b"name", b"").decode("utf-8")
-                raw_filename = options.get(b"filename")
-                filename = raw_filename.decode("utf-8") if raw_filename is not None else None
-            except UnicodeDecodeError:
-                raise HTTPError(400, "a multipart header is not valid UTF-8") from None
-            return name, filename
-    raise HTTPError(400, "a multipart part has no Content-Disposition header")
+    limit = limits.max_field_size
+    for key, value in pairs:
+        if len(value) > limit // 4 and len(value.encode()) > limit:
+            raise limit_exceeded(
+                f"form field {key!r} is larger than {limits.max_field_size} bytes",
+                "max_field_size",
+                limits.max_field_size,
+            )
+    return FormData(pairs)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import codecs
 from collections.abc import AsyncIterator
 from http.cookies import _unquote
-from typing import Any
+from typing import Any, Unpack
 
 import msgspec
 
 from ._datastructures import Address, Headers, QueryParams, State
-from ._forms import FormData, FormLimits, parse_multipart, parse_urlencoded
+from ._form_limits import FormLimitOptions, FormLimits, form_limits_for
+from ._forms import FormData, parse_urlencoded
+from ._multipart import parse_multipart
 from ._types import Message, Receive, Scope
 from ._url import URL
 from .errors import ClientDisconnect, HTTPError
@@ -141,8 +143,11 @@ class Request:
     @property
     def content_type(self) -> str | None:
         """The ``Content-Type`` header, or ``None``."""
-        value: str | None = self.headers.get("content-type")
-        return value
+        # Read from the scope's list: cheaper than building the headers mapping for it.
+        for key, value in self.scope["headers"]:
+            if key == b"content-type":
+                return value.decode("latin-1")  # type: ignore[no-any-return]
+        return None
 
     @property
     def state(self) -> State:
@@ -160,15 +165,17 @@ class Request:
         base = self.base_url
         return URL(f"{base.scheme}://{base.netloc}{self.scope.get('root_path', '')}{path}")
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    def stream(self) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive, enforcing ``max_body_size``."""
+        return self._chunks(self.max_body_size)
+
+    async def _chunks(self, limit: int | None) -> AsyncIterator[bytes]:
         if self._body is not None:
             yield self._body
             return
         if self._stream_consumed:
             raise RuntimeError("the request body was already consumed by stream()")
         self._stream_consumed = True
-        limit = self.max_body_size
         if limit is not None:
             self._check_content_length(limit)
         received = 0
@@ -246,31 +253,28 @@ class Request:
             raise HTTPError(400, f"malformed JSON: {exc}") from None
 
     async def form(
-        self,
-        *,
-        max_fields: int = 1000,
-        max_files: int = 1000,
-        max_field_size: int = 1024 * 1024,
-        max_file_size: int | None = None,
-        spool_max_size: int = 1024 * 1024,
+        self, limits: FormLimits | None = None, **options: Unpack[FormLimitOptions]
     ) -> FormData:
         """The body parsed as a form (urlencoded or multipart); files are spooled.
 
-        Any other content type is a 415 problem; going over a limit is a 413 problem.
-        The app closes the form's files once the response is sent.
+        ``limits`` defaults to the route's ``form_limits=``, else the app's; ``options``
+        override single limits (``max_file_size=...``). A multipart body is capped by
+        ``max_upload_size`` while it streams in, not by ``max_body_size``; an url-encoded
+        one is read whole, within ``max_body_size``. Any other content type is a 415
+        problem; going over a limit is a 413 problem. The app closes the form's files once
+        the response is sent.
         """
         if self._form is None:
-            limits = FormLimits(
-                max_fields=max_fields,
-                max_files=max_files,
-                max_field_size=max_field_size,
-                max_file_size=max_file_size,
-                spool_max_size=spool_max_size,
-            )
+            limits = form_limits_for(self.scope, limits, options)
             content_type = self.headers.get("content-type") or ""
             media_type = content_type.partition(";")[0].strip().lower()
             if media_type == "multipart/form-data":
-                self._form = await parse_multipart(content_type, self.stream(), limits)
+                self._form = await parse_multipart(
+                    content_type,
+                    self._chunks(None),
+                    limits,
+                    content_length=self.headers.get("content-length"),
+                )
             elif media_type == "application/x-www-form-urlencoded":
                 self._form = parse_urlencoded(await self.body(), limits)
             else:

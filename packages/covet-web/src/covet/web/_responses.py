@@ -8,12 +8,14 @@ server receives as is. Subclasses that stream (files, Server-Sent Events) overri
 from __future__ import annotations
 
 import http.cookies
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
+from ._background import Background as Background  # the type of ``background=``
+from ._background import run_background
 from ._datastructures import MutableHeaders
 from ._encoding import current_encoder
 from ._types import Receive, Scope, Send
@@ -27,14 +29,13 @@ __all__ = [
     "Response",
 ]
 
-Background = Callable[[], Awaitable[None]]
-
 
 class Response:
     """A response with a body known up front.
 
     ``content`` may be bytes or str (encoded with ``charset``); ``media_type`` defaults
-    to the class's. ``background`` runs after the body has been sent::
+    to the class's. ``background`` (an async function with no arguments, or a
+    :class:`BackgroundTasks`) runs after the body has been sent; its errors are logged::
 
         Response(b"\\x89PNG...", media_type="image/png", headers={"Cache-Control": "no-store"})
     """
@@ -166,7 +167,7 @@ class Response:
         )
         await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
-            await self.background()
+            await run_background(self.background)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status_code}>"

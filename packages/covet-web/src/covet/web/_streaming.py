@@ -16,8 +16,6 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
-    Awaitable,
-    Callable,
     Coroutine,
     Iterable,
     Iterator,
@@ -27,6 +25,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
+from ._background import Background, run_background
 from ._encoding import current_encoder
 from ._responses import Response
 from ._types import Message, Receive, Scope, Send
@@ -90,7 +89,7 @@ class StreamingResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
-        background: Callable[[], Awaitable[None]] | None = None,
+        background: Background | None = None,
         *,
         iterate_in_thread: bool = True,
     ) -> None:
@@ -134,7 +133,7 @@ class StreamingResponse(Response):
             if scope.get("method") == "HEAD":
                 await _close(self.body_iterator)
             if self.background is not None:
-                await self.background()
+                await run_background(self.background)
 
     async def _stream(self, send: Send) -> None:
         iterator = _iterate(self.body_iterator, self.iterate_in_thread)
@@ -272,7 +271,7 @@ class EventSourceResponse(StreamingResponse):
         content: ContentStream,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
-        background: Callable[[], Awaitable[None]] | None = None,
+        background: Background | None = None,
         *,
         ping_interval: float | None = 15.0,
         iterate_in_thread: bool = True,

@@ -11,6 +11,7 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
+from .._background import BackgroundTasks, request_background_tasks
 from .._forms import UploadFile
 from ._convert import constrained_type, item_type
 from ._errors import ParameterError
@@ -115,6 +116,8 @@ def _spec(
         depends, default = default, MISSING
     if marker is not None and marker.default is not MISSING:
         default = marker.default
+    if depends is None and marker is None and is_subclass(base, BackgroundTasks):
+        depends = Depends(request_background_tasks)  # the app runs them after the response
     clean = Annotated[(base, *kept)] if kept else base
 
     def spec(source: Source, wire: str) -> ParamSpec:

@@ -26,6 +26,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
+from .._form_limits import FormLimits
 from ..errors import ConfigurationError
 from ._routes import HTTPRoute
 
@@ -50,6 +51,7 @@ class OperationOptions(TypedDict, total=False):
     responses: Mapping[int, Any]
     max_body_size: int
     msgpack: bool
+    form_limits: FormLimits
 
 
 def operation(**options: typing.Unpack[OperationOptions]) -> Callable[[F], F]:

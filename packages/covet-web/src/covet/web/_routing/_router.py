@@ -19,6 +19,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, TypeVar
 
+from .._form_limits import FormLimits
 from .._types import ASGIApp
 from ..errors import ConfigurationError
 from ._resources import resource_routes
@@ -37,8 +38,8 @@ class RouteOptions(TypedDict, total=False):
     ``name`` (for ``url_for``; defaults to the function name), ``status_code`` (of a
     successful response), ``tags``/``summary``/``description``/``deprecated``/
     ``include_in_schema``/``responses`` (OpenAPI), ``dependencies`` (run before the
-    handler), ``max_body_size`` (overrides the app's limit) and ``msgpack`` (answer
-    MessagePack to clients that ask for it).
+    handler), ``max_body_size`` (overrides the app's limit), ``form_limits`` (overrides
+    the app's upload limits) and ``msgpack`` (answer MessagePack to clients that ask for it).
     """
 
     name: str
@@ -52,6 +53,7 @@ class RouteOptions(TypedDict, total=False):
     responses: Mapping[int, Any]
     max_body_size: int
     msgpack: bool
+    form_limits: FormLimits
 
 
 class Router:

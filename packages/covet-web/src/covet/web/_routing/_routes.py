@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .._form_limits import FormLimits
 from .._types import ASGIApp
 from ..errors import ConfigurationError
 
@@ -36,6 +37,7 @@ class HTTPRoute:
         "deprecated",
         "description",
         "endpoint",
+        "form_limits",
         "include_in_schema",
         "max_body_size",
         "methods",
@@ -66,6 +68,7 @@ class HTTPRoute:
         responses: Mapping[int, Any] | None = None,
         max_body_size: int | None = None,
         msgpack: bool | None = None,
+        form_limits: FormLimits | None = None,
     ) -> None:
         if not callable(endpoint):
             raise ConfigurationError(f"route {path!r}: the handler {endpoint!r} is not callable")
@@ -92,6 +95,7 @@ class HTTPRoute:
         self.responses: dict[int, Any] = dict(responses or {})
         self.max_body_size = max_body_size
         self.msgpack = msgpack
+        self.form_limits = form_limits
         self.plan: Any = None
 
     def with_prefix(
@@ -113,6 +117,7 @@ class HTTPRoute:
             responses=self.responses,
             max_body_size=self.max_body_size,
             msgpack=self.msgpack,
+            form_limits=self.form_limits,
         )
 
     def __repr__(self) -> str:
