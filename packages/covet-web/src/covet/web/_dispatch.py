@@ -52,6 +52,8 @@ class Dispatcher:
 
     __slots__ = (
         "_not_found",
+        "_plain_404",
+        "_slash_variants",
         "app",
         "handlers",
         "http",
@@ -77,6 +79,7 @@ class Dispatcher:
         self.mounts = sorted(mounts, key=lambda m: len(m.path), reverse=True)
         self.handlers = handlers
         self.trailing_slash = trailing_slash
+        self._slash_variants = trailing_slash != "strict"
         # The default 404 is the same bytes every time: render it once, unless the user
         # registered a handler that could answer it.
         self._not_found = (
@@ -84,40 +87,67 @@ class Dispatcher:
             if handlers.intercepts(404)
             else _prebuilt_problem(404, "no route matches this path")
         )
+        # What a miss sends when nothing else can answer it: no mount, and no variant
+        # with a slash added that could exist (the variant without one is checked by path).
+        self._plain_404 = (
+            None if mounts or (self._slash_variants and http.slash_sensitive) else self._not_found
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope["app"] = self.app
-            path = scope["path"] if not scope.get("root_path") else _route_path(scope)
-            leaf = self.static.get(path)
-            if leaf is not None:
-                handler = leaf.handlers.get(scope["method"])
-                if handler is not None:
-                    try:
-                        await handler(scope, receive, send)
-                    except Exception as exc:
-                        await self.handlers.handle(scope, receive, send, exc)
+        if scope["type"] != "http":
+            scope_type = scope["type"]
+            if scope_type == "websocket":
+                scope["app"] = self.app
+                await self.dispatch_websocket(scope, receive, send)
+            else:
+                await self.app.handle_other_scope(scope, receive, send)
+            return
+        scope["app"] = self.app
+        path = scope["path"] if not scope.get("root_path") else _route_path(scope)
+        method = scope["method"]
+        leaf = self.static.get(path)
+        handler = None if leaf is None else leaf.handlers.get(method)
+        if handler is None:
+            seen: list[Leaf] = []
+            found = self.http.match(path, method, seen)
+            if found is None:
+                prebuilt = self._plain_404
+                if prebuilt is None or seen or (path[-1:] == "/" and self._slash_variants):
+                    await self.unmatched(scope, receive, send, path, seen)
                     return
-            await self.dispatch_http(scope, receive, send, path)
-        elif scope["type"] == "websocket":
-            scope["app"] = self.app
-            await self.dispatch_websocket(scope, receive, send)
-        else:
-            await self.app.handle_other_scope(scope, receive, send)
+                # The plain 404, inlined: no coroutine beyond this one on the miss path.
+                body, headers = prebuilt
+                await send({"type": "http.response.start", "status": 404, "headers": list(headers)})
+                await send({"type": "http.response.body", "body": body})
+                return
+            leaf, scope["path_params"] = found
+            handler = leaf.handlers[method]
+        try:
+            await handler(scope, receive, send)
+        except Exception as exc:
+            await self.handlers.handle(scope, receive, send, exc)
 
     async def dispatch_http(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
-        """Route a request whose path is not a static route with its method."""
+        """Route an HTTP request for ``path`` (the path below ``root_path``)."""
         method = scope["method"]
         seen: list[Leaf] = []
         found = self.http.match(path, method, seen)
-        if found is not None:
-            leaf, params = found
-            scope["path_params"] = params
-            try:
-                await leaf.handlers[method](scope, receive, send)
-            except Exception as exc:
-                await self.handlers.handle(scope, receive, send, exc)
+        if found is None:
+            await self.unmatched(scope, receive, send, path, seen)
             return
+        leaf, scope["path_params"] = found
+        try:
+            await leaf.handlers[method](scope, receive, send)
+        except Exception as exc:
+            await self.handlers.handle(scope, receive, send, exc)
+
+    async def unmatched(
+        self, scope: Scope, receive: Receive, send: Send, path: str, seen: list[Leaf]
+    ) -> None:
+        """Answer a request no route serves: a mount, 405, a trailing-slash redirect or 404.
+
+        ``seen`` holds the leaves whose path matched without the method.
+        """
         if self.mounts:
             mount = self._mount_for(path)
             if mount is not None:
@@ -126,27 +156,21 @@ class Dispatcher:
         if seen:
             await self._method_not_allowed(scope, receive, send, seen)
             return
-        if self.trailing_slash != "strict" and path != "/":
+        if self._slash_variants and path != "/":
             if path.endswith("/"):
                 other = path[:-1]
             elif self.http.slash_sensitive:
                 other = path + "/"
             else:
                 other = ""
+            method = scope["method"]
             if other and (other in self.static or self.http.match(other, method) is not None):
                 if self.trailing_slash == "ignore":
                     await self.dispatch_http(scope, receive, send, other)
                 else:
                     await self._redirect(scope, send, other)
                 return
-        prebuilt = self._not_found
-        if prebuilt is None:
-            await self.not_found(scope, receive, send)
-            return
-        # The default 404, inlined: one coroutine fewer on the miss path.
-        body, headers = prebuilt
-        await send({"type": "http.response.start", "status": 404, "headers": list(headers)})
-        await send({"type": "http.response.body", "body": body})
+        await self.not_found(scope, receive, send)
 
     async def _method_not_allowed(
         self, scope: Scope, receive: Receive, send: Send, seen: list[Leaf]

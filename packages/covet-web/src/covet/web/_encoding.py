@@ -102,10 +102,25 @@ class Encoder:
         try:
             return orjson.dumps(obj, default=self._default, option=_OPTIONS)
         except TypeError as exc:
-            if "Dict key must be str" not in str(exc):
+            message = str(exc)
+            if "Integer exceeds 64-bit range" in message:
+                # orjson stops at 64 bits; msgspec writes any int (and the rest the same,
+                # but for a UTC datetime's offset, written "Z").
+                return self._json_struct.encode(obj)
+            if "Dict key must be str" not in message:
                 raise
             # Non-string keys are rare; only pay for the option when they occur.
             return orjson.dumps(obj, default=self._default, option=_NON_STR_KEYS)
+
+    def json_for(self, cls: Any) -> Callable[[Any], bytes] | None:
+        """A shorter way to :meth:`json` for instances of exactly ``cls``, or None.
+
+        A Struct class gets msgspec's encoder itself: a handler declared to return one
+        skips the type tests of :meth:`json`.
+        """
+        if isinstance(cls, type) and issubclass(cls, msgspec.Struct):
+            return self._json_struct.encode
+        return None
 
     def msgpack(self, obj: Any) -> bytes:
         """``obj`` as MessagePack."""

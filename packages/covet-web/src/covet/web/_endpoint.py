@@ -23,11 +23,17 @@ from ._responses import Response
 from ._routing import HTTPRoute, PathTemplate, WebSocketRoute
 from ._types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["compile_http_route", "compile_websocket_route", "head_handler", "make_renderer"]
+__all__ = [
+    "compile_http_route",
+    "compile_websocket_route",
+    "head_handler",
+    "make_encoder",
+    "send_value",
+]
 
 logger = logging.getLogger("covet.web")
 
-Render = Callable[[Any, Scope, Receive, Send], Awaitable[None]]
+Encode = Callable[[Any, Scope], tuple[Message, bytes] | None]
 
 _JSON = b"application/json"
 _TEXT = b"text/plain; charset=utf-8"
@@ -85,18 +91,24 @@ async def _send_response(response: Response, scope: Scope, receive: Receive, sen
         )
 
 
-def make_renderer(
+class _NoClass:
+    """The type of no value: what a renderer without a declared Struct class compares with."""
+
+
+def make_encoder(
     status_code: int | None,
     encoder: Encoder,
     *,
     msgpack: bool,
     return_type: Any = None,
-) -> Render:
-    """The function that sends a handler's return value as the response.
+) -> Encode:
+    """The function that turns a handler's return value into the response messages.
 
-    dict, list, dataclass, Struct, pydantic model → JSON (MessagePack when ``msgpack``
-    and the client asks for it); str → text/plain; bytes → application/octet-stream;
-    None → 204 (or ``status_code`` with an empty body); a Response → sent as is.
+    ``encode(value, scope)`` returns the ``http.response.start`` message and the body, or
+    None for a :class:`Response` (sent by :func:`send_value`). dict, list, dataclass,
+    Struct, pydantic model → JSON (MessagePack when ``msgpack`` and the client asks for
+    it); str → text/plain; bytes → application/octet-stream; None → 204 (or
+    ``status_code`` with an empty body).
     """
     ok = status_code or 200
     empty = status_code or 204
@@ -107,24 +119,27 @@ def make_renderer(
     encode_msgpack = encoder.msgpack
     text_ok = _accepts_text(return_type)
     vary = [(b"vary", b"Accept")] if msgpack else []
+    # A handler declared to return a Struct class: its instances go straight to msgspec.
+    fast = encoder.json_for(return_type)
+    declared: Any = _NoClass if fast is None else return_type
+    encode_declared = encode_json if fast is None else fast
 
-    async def render(value: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    def encode(value: Any, scope: Scope) -> tuple[Message, bytes] | None:
         kind = type(value)
         if kind is dict or kind is list:
             body = encode_json(value)
             content_type = _JSON
+        elif kind is declared:
+            body = encode_declared(value)
+            content_type = _JSON
         elif value is None:
-            await send(
-                {"type": "http.response.start", "status": empty, "headers": list(empty_headers)}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
+            start = {"type": "http.response.start", "status": empty, "headers": list(empty_headers)}
+            return start, b""
         elif kind is str and text_ok:
             body = value.encode()
             content_type = _TEXT
         elif isinstance(value, Response):
-            await _send_response(value, scope, receive, send)
-            return
+            return None
         elif kind is bytes or kind is bytearray or kind is memoryview:
             body = bytes(value)
             content_type = _OCTET
@@ -138,31 +153,29 @@ def make_renderer(
                         body = encode_msgpack(value)
                         content_type = _MSGPACK
                     break
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": ok,
-                    "headers": [
-                        (b"content-type", content_type),
-                        (b"content-length", _length(len(body))),
-                        *vary,
-                    ],
-                }
-            )
+            headers = [
+                (b"content-type", content_type),
+                (b"content-length", _length(len(body))),
+                *vary,
+            ]
         else:
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": ok,
-                    "headers": [
-                        (b"content-type", content_type),
-                        (b"content-length", _length(len(body))),
-                    ],
-                }
-            )
-        await send({"type": "http.response.body", "body": body})
+            headers = [(b"content-type", content_type), (b"content-length", _length(len(body)))]
+        return {"type": "http.response.start", "status": ok, "headers": headers}, body
 
-    return render
+    return encode
+
+
+async def send_value(
+    encode: Encode, value: Any, scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Send ``value``, a handler's return value, as the response."""
+    encoded = encode(value, scope)
+    if encoded is None:
+        await _send_response(value, scope, receive, send)
+        return
+    start, body = encoded
+    await send(start)
+    await send({"type": "http.response.body", "body": body})
 
 
 def compile_http_route(
@@ -178,23 +191,31 @@ def compile_http_route(
         app_context=app,
     )
     route.plan = plan
-    render = make_renderer(
+    encode = make_encoder(
         route.status_code,
         app.encoder,
         msgpack=route.msgpack if route.msgpack is not None else app.msgpack,
         return_type=plan.return_type,
     )
+    # The closures below send the encoded value themselves rather than await
+    # send_value(): one coroutine fewer per request.
     if plan.is_trivial:
         endpoint = plan.endpoint
         if plan.is_async:
 
             async def call_async(scope: Scope, receive: Receive, send: Send) -> None:
-                await render(await endpoint(), scope, receive, send)
+                value = await endpoint()
+                encoded = encode(value, scope)
+                if encoded is None:
+                    await _send_response(value, scope, receive, send)
+                    return
+                await send(encoded[0])
+                await send({"type": "http.response.body", "body": encoded[1]})
 
             return call_async
 
         async def call_sync(scope: Scope, receive: Receive, send: Send) -> None:
-            await render(endpoint(), scope, receive, send)
+            await send_value(encode, endpoint(), scope, receive, send)
 
         return call_sync
 
@@ -203,12 +224,19 @@ def compile_http_route(
     may_tear_down = bool(plan.dependencies)
 
     async def call(scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive, max_body_size=max_body_size)
+        request = Request(scope, receive)
+        request.max_body_size = max_body_size  # cheaper than passing a keyword argument
         try:
             if may_tear_down and plan.has_teardown:
-                await _run_with_teardown(run, request, render, scope, receive, send)
-            else:
-                await render(await run(request), scope, receive, send)
+                await _run_with_teardown(run, request, encode, scope, receive, send)
+                return
+            value = await run(request)
+            encoded = encode(value, scope)
+            if encoded is None:
+                await _send_response(value, scope, receive, send)
+                return
+            await send(encoded[0])
+            await send({"type": "http.response.body", "body": encoded[1]})
         finally:
             if request._form is not None:
                 await request._form.close()
@@ -219,7 +247,7 @@ def compile_http_route(
 async def _run_with_teardown(
     run: Callable[..., Awaitable[Any]],
     request: Request,
-    render: Render,
+    encode: Encode,
     scope: Scope,
     receive: Receive,
     send: Send,
@@ -227,7 +255,7 @@ async def _run_with_teardown(
     stack = AsyncExitStack()
     try:
         value = await run(request, stack)
-        await render(value, scope, receive, send)
+        await send_value(encode, value, scope, receive, send)
     except BaseException as exc:
         # Generator dependencies see the error (and may translate it) before it is handled.
         await stack.__aexit__(type(exc), exc, exc.__traceback__)

@@ -182,7 +182,10 @@ class Matcher:
         When none does, ``seen`` receives the leaves whose path matched (their methods
         make the 405's Allow header).
         """
-        return _find(self._root, path[1:].split("/"), 0, method, [] if seen is None else seen)
+        segs = path.split("/")
+        if segs[0]:
+            return None  # not an absolute path: no route can match it
+        return _find(self._root, segs, 1, method, [] if seen is None else seen)
 
     def leaves(self) -> list[Leaf]:
         """Every registered leaf."""
