@@ -5,7 +5,9 @@ wherever a type's schema belongs, and :meth:`SchemaRegistry.resolve` describes e
 pending type in one ``msgspec.json.schema_components`` call (so two classes called
 ``Item`` in different modules get distinct, module-qualified component names), then puts
 the schemas in place. Plugins are asked first; pydantic v2 models describe themselves
-through pydantic (unions of models too); UploadFile is a binary string.
+through pydantic; UploadFile is a binary string; the unions and classes msgspec refuses
+are described part by part (``_standins``). Constraints written with ``annotated_types``
+(``Annotated[int, Ge(1)]``) are read as the params layer enforces them.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import Any
 import msgspec
 
 from .._forms import UploadFile
+from .._params import ParameterError
+from .._params._constraints import for_msgspec
+from .._params._typing import is_pydantic_model
 from ..errors import ConfigurationError
-from ._pydantic import is_pydantic_model, is_stand_in, pydantic_schema, with_stand_ins
+from ._pydantic import pydantic_schema
+from ._standins import REF_PREFIX, StandIns
 from ._tidy import tidy_schema
 
 __all__ = ["REF_PREFIX", "PendingSchema", "SchemaRegistry", "apply_constraints", "binary_schema"]
 
-REF_PREFIX = "#/components/schemas/"
 _REF_TEMPLATE = REF_PREFIX + "{name}"
 
 # The marker constraints (msgspec.Meta keywords) as JSON Schema keywords, by value type.
@@ -95,6 +100,7 @@ class SchemaRegistry:
         self.components: dict[str, dict[str, Any]] = {}
         self._foreign: dict[str, dict[str, Any]] = {}  # pydantic models and their $defs
         self._hooked: dict[Any, dict[str, Any]] = {}
+        self._stand_ins = StandIns()
 
     def pending(
         self,
@@ -116,6 +122,9 @@ class SchemaRegistry:
 
     def _hook(self, tp: Any) -> dict[str, Any]:
         """Schemas for the types msgspec does not know (msgspec's ``schema_hook``)."""
+        placeholder = self._stand_ins.hook(tp)
+        if placeholder is not None:
+            return placeholder
         try:
             return self._hooked[tp]
         except (KeyError, TypeError):
@@ -124,7 +133,7 @@ class SchemaRegistry:
         if schema is None:
             if isinstance(tp, type) and issubclass(tp, UploadFile):
                 schema = binary_schema()
-            elif is_pydantic_model(tp) or is_stand_in(tp):
+            elif is_pydantic_model(tp):
                 schema, defs = pydantic_schema(tp, REF_PREFIX)
                 self._foreign.update(defs)
             else:
@@ -150,27 +159,24 @@ class SchemaRegistry:
                 item.schema = schema
             else:
                 direct.append(item)
-        described_types = [with_stand_ins(p.type) for p in direct]
+        stand_ins = self._stand_ins = StandIns()
+        prepared = [self._prepare(item) for item in direct]
+        parts = stand_ins.parts  # complete once every type is prepared
         try:
-            schemas, components = self._describe(described_types)
+            schemas, components = self._describe([*prepared, *(p.type for p in parts)])
         except (TypeError, ValueError, NameError):
-            # Find the culprit to name it (and its route) in the error.
-            for item, tp in zip(direct, described_types, strict=True):
-                try:
-                    self._describe([tp])
-                except (TypeError, ValueError, NameError) as exc:
-                    raise ConfigurationError(
-                        f"OpenAPI: cannot describe {item.type!r} ({item.where}): {exc}"
-                    ) from exc
+            self._blame(direct, prepared)
             raise
-        for item, schema in zip(direct, schemas, strict=True):
-            item.schema = schema
-        described = {**components, **self._foreign}  # what $refs point to, for tidy_schema
+        n = len(prepared)
+        own = stand_ins.finish(schemas[n:], {**self.components, **components, **self._foreign})
+        described = {**components, **self._foreign, **own}  # what $refs point to
+        for item, schema in zip(direct, schemas[:n], strict=True):
+            item.schema = stand_ins.substitute(schema)
         for item in todo:
             if item.finish is not None and item.schema is not None:
                 item.schema = item.finish(item.schema)
             item.schema = tidy_schema(item.schema, described)
-        for name, schema in (*components.items(), *self._foreign.items()):
+        for name, schema in (*components.items(), *self._foreign.items(), *own.items()):
             schema = tidy_schema(schema, described)
             known = self.components.get(name)
             if known is not None and known != schema:
@@ -179,6 +185,31 @@ class SchemaRegistry:
                     "(a pydantic model and a msgspec/dataclass type cannot share a name)"
                 )
             self.components[name] = schema
+
+    def _prepare(self, item: PendingSchema) -> Any:
+        """The type msgspec describes for ``item``, with stand-ins for what it refuses.
+
+        Constraints written with ``annotated_types`` become ``msgspec.Meta``, as the
+        params layer enforces them.
+        """
+        try:
+            tp = for_msgspec(item.type)
+        except ParameterError:  # a pydantic-only check: nothing msgspec could show
+            tp = item.type
+        try:
+            return self._stand_ins.prepare(tp, item.where)
+        except (TypeError, ValueError, NameError) as exc:
+            raise _cannot_describe(item.type, item.where, exc) from exc
+
+    def _blame(self, direct: list[PendingSchema], prepared: list[Any]) -> None:
+        """Raise the error that names the type msgspec could not describe, and its route."""
+        culprits = [(item.type, tp, item.where) for item, tp in zip(direct, prepared, strict=True)]
+        culprits += [(part.original, part.type, part.where) for part in self._stand_ins.parts]
+        for original, tp, where in culprits:
+            try:
+                self._describe([tp])
+            except (TypeError, ValueError, NameError) as exc:
+                raise _cannot_describe(original, where, exc) from exc
 
     def fill(self, document: Any) -> Any:
         """``document`` with every placeholder replaced by its schema (a new structure)."""
@@ -189,3 +220,7 @@ class SchemaRegistry:
         if isinstance(document, list):
             return [self.fill(value) for value in document]
         return document
+
+
+def _cannot_describe(tp: Any, where: str, exc: Exception) -> ConfigurationError:
+    return ConfigurationError(f"OpenAPI: cannot describe {tp!r} ({where}): {exc}")
