@@ -7,6 +7,9 @@ start-up, wherever the annotation can be rebuilt (a parameter's own type, its it
 values), ``for_msgspec`` and ``for_pydantic`` rewrite constraints into the form the
 validator reads. Inside a class, which the validator reads by itself, ``reject_ignored``
 refuses a constraint it would ignore, with the fix: a constraint is never dropped.
+
+A constraint on ``T | None`` constrains ``T``: msgspec refuses ``Meta(le=10)`` on a union,
+so ``for_msgspec`` moves it onto every member but ``None``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ __all__ = ["for_msgspec", "for_pydantic", "reject_ignored"]
 
 Engine = Literal["msgspec", "pydantic"]
 _META_KEYS: Final = ("gt", "ge", "lt", "le", "multiple_of", "min_length", "max_length", "pattern")
+_META_CHECKS: Final = (*_META_KEYS, "tz")
+_META_DOCS: Final = ("title", "description", "examples", "extra_json_schema", "extra")
 _UNIONS = (Union, types.UnionType)
 
 
@@ -39,10 +44,8 @@ def _is_pydantic_style(extra: Any) -> bool:
 
 
 def _meta_constraints(extra: Any) -> dict[str, Any]:
-    """The constraints of a ``msgspec.Meta`` (not its docs)."""
-    if not isinstance(extra, msgspec.Meta):
-        return {}
-    return {k: getattr(extra, k) for k in _META_KEYS if getattr(extra, k) is not None}
+    """The constraints of a ``msgspec.Meta`` (not its docs) that pydantic also has."""
+    return _meta_values(extra, _META_KEYS)
 
 
 def _to_meta(extra: Any) -> list[Any]:
@@ -92,6 +95,8 @@ def _rewrite(tp: Any, convert: Callable[[Any], list[Any]]) -> Any:
     base, extras = split_annotated(tp)
     new_base = _rewrite_args(base, convert)
     new_extras = [out for extra in extras for out in convert(extra)]
+    if get_origin(new_base) in _UNIONS:
+        new_base, new_extras = _onto_members(new_base, new_extras)
     same = len(new_extras) == len(extras) and all(map(operator.is_, new_extras, extras))
     if new_base is base and same:
         return tp
@@ -110,6 +115,35 @@ def _rewrite_args(base: Any, convert: Callable[[Any], list[Any]]) -> Any:
         return base
     new = tuple(a if a is Ellipsis else _rewrite(a, convert) for a in args)
     return base if all(map(operator.is_, new, args)) else origin[new]
+
+
+def _onto_members(union: Any, extras: list[Any]) -> tuple[Any, list[Any]]:
+    """Move the ``msgspec.Meta`` constraints on ``union`` onto its members but ``None``.
+
+    ``Annotated[int | None, Meta(le=10)]`` becomes ``Annotated[int, Meta(le=10)] | None``;
+    the docs of a ``Meta`` (title, description...) stay on the union.
+    """
+    moved: list[msgspec.Meta] = []
+    kept: list[Any] = []
+    for extra in extras:
+        checks = _meta_values(extra, _META_CHECKS)
+        if not checks:
+            kept.append(extra)
+            continue
+        moved.append(msgspec.Meta(**checks))
+        docs = _meta_values(extra, _META_DOCS)
+        if docs:
+            kept.append(msgspec.Meta(**docs))
+    if not moved:
+        return union, extras
+    members = tuple(m if m is type(None) else Annotated[(m, *moved)] for m in get_args(union))
+    return Union[members], kept  # noqa: UP007
+
+
+def _meta_values(extra: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(extra, msgspec.Meta):
+        return {}
+    return {k: getattr(extra, k) for k in keys if getattr(extra, k) is not None}
 
 
 def _is_abc(origin: Any) -> bool:

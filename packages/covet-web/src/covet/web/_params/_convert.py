@@ -40,6 +40,7 @@ def constrained_type(tp: Any, constraints: Mapping[str, Any]) -> Any:
         return tp
     base, extras = split_annotated(tp)
     inner, optional = split_optional(base)
+    inner, inner_extras = split_annotated(inner)  # Annotated[list[int], MaxLen(3)] | None
     item = sequence_item(inner)
     if item is not None:
         item_c = {k: v for k, v in constraints.items() if k in _ITEM_CONSTRAINTS}
@@ -50,6 +51,8 @@ def constrained_type(tp: Any, constraints: Mapping[str, Any]) -> Any:
         inner = _attach(rebuilt, outer_c)
     else:
         inner = _attach(inner, dict(constraints))
+    if inner_extras:
+        inner = Annotated[(inner, *inner_extras)]
     if optional:
         inner = Optional[inner]  # noqa: UP045 - a runtime-built type
     if extras:

@@ -105,8 +105,7 @@ def is_model(tp: Any) -> bool:
 
 def is_scalar(tp: Any) -> bool:
     """True for types a single string converts into (``int``, ``UUID``, enums, Literal...)."""
-    tp, _ = split_annotated(tp)
-    tp, _ = split_optional(tp)
+    tp = _unwrap(tp)
     if tp is Any:
         return True
     origin = get_origin(tp)
@@ -121,8 +120,7 @@ def is_scalar(tp: Any) -> bool:
 
 def is_structured(tp: Any) -> bool:
     """True for types that belong in a JSON body: models, mappings, lists of those."""
-    tp, _ = split_annotated(tp)
-    tp, _ = split_optional(tp)
+    tp = _unwrap(tp)
     if is_model(tp):
         return True
     origin = get_origin(tp) or tp
@@ -132,3 +130,9 @@ def is_structured(tp: Any) -> bool:
         return any(is_structured(a) for a in get_args(tp))
     item = sequence_item(tp)
     return item is not None and is_structured(item)
+
+
+def _unwrap(tp: Any) -> Any:
+    """``tp`` without ``Annotated`` and ``| None``, either way round (``Annotated[T, ...] | None``)."""
+    base = split_optional(split_annotated(tp)[0])[0]
+    return split_annotated(base)[0]
