@@ -1,20 +1,16 @@
-"""Test helpers for W3's modules: drive raw ASGI apps, and serve them with real uvicorn.
+"""Test helpers that drive raw ASGI apps in process (real servers are in ``_servers``).
 
 ``client(app)`` is an httpx client over ASGITransport; ``run_asgi`` calls an app with a
-scripted ``receive`` and records what it sends; ``serve(app)`` runs uvicorn on a free
-loopback port inside the test's event loop.
+scripted ``receive`` and records what it sends.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import uvicorn
 
 from covet.web._types import ASGIApp, Message, Receive, Scope, Send
 
@@ -99,30 +95,6 @@ def start_of(messages: list[Message]) -> Message:
 def headers_of(messages: list[Message]) -> dict[str, str]:
     """The response headers (last value wins) of recorded messages."""
     return {k.decode(): v.decode() for k, v in start_of(messages)["headers"]}
-
-
-@asynccontextmanager
-async def serve(app: ASGIApp) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port; yield its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, log_config=None, log_level="warning", lifespan="off", ws="none", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve(sockets=[sock]))
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
-        sock.close()
 
 
 async def echo_app(scope: Scope, receive: Receive, send: Send) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import pytest
@@ -16,13 +17,16 @@ import pytest
 from covet.web import (
     BackgroundTasks,
     Covet,
+    FileResponse,
     HTTPError,
     JSONResponse,
     PlainTextResponse,
+    Request,
     StreamingResponse,
     WebSocket,
 )
 from covet.web.params import Depends
+from covet.web.templating import Templates
 from covet.web.testing import TestClient
 
 from ._web_asgi import body_of, http_scope, run_asgi, start_of
@@ -217,6 +221,54 @@ def test_background_callable_failure_is_logged(caplog: pytest.LogCaptureFixture)
     [record] = [r for r in caplog.records if r.message.startswith("background task")]
     assert "explode failed" in record.message
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize("kind", ["json", "stream", "file", "file-tasks", "template"])
+def test_every_response_logs_a_failing_background_the_same_way(
+    kind: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "report.txt").write_text("the report")
+    (tmp_path / "page.html").write_text("<p>{{ title }}</p>")
+    templates = Templates(tmp_path)
+    ran: list[str] = []
+
+    async def explode() -> None:
+        raise ValueError("boom")
+
+    def after() -> None:
+        ran.append("after")
+
+    tasks = BackgroundTasks()
+    tasks.add_task(explode)
+    tasks.add_task(after)  # a failing task does not stop the next one
+    background: Any = tasks if kind == "file-tasks" else explode
+
+    async def one_chunk() -> AsyncIterator[str]:
+        yield "streamed"
+
+    app = Covet()
+
+    @app.get("/")
+    async def index(request: Request) -> Any:
+        if kind == "json":
+            return JSONResponse("sent", background=background)
+        if kind == "stream":
+            return StreamingResponse(one_chunk(), background=background)
+        if kind == "template":
+            return await templates.render(
+                request, "page.html", {"title": "sent"}, background=background
+            )
+        return FileResponse(tmp_path / "report.txt", background=background)
+
+    with TestClient(app) as client, caplog.at_level(logging.ERROR, logger="covet.web"):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert response.content in (b'"sent"', b"streamed", b"<p>sent</p>", b"the report")
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.message.startswith("background task ")
+    assert record.message.endswith(".explode failed")
+    assert record.exc_info is not None and isinstance(record.exc_info[1], ValueError)
+    assert ran == (["after"] if kind == "file-tasks" else [])
 
 
 async def test_streaming_response_runs_tasks_after_the_last_chunk() -> None:

@@ -18,7 +18,8 @@ from covet.web.middleware import (
     current_request_id,
 )
 
-from ._web_asgi import client, serve
+from ._servers import serve
+from ._web_asgi import client
 
 TEXT = b"compress me, " * 200
 tenant: contextvars.ContextVar[str] = contextvars.ContextVar("tenant", default="-")

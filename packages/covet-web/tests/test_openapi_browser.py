@@ -7,18 +7,16 @@ other than loopback, runs its JavaScript and dumps the resulting DOM.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from covet.web import Covet
+
+from ._servers import serve_in_thread
 
 
 def _find_chromium() -> str | None:
@@ -42,13 +40,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def browser_app() -> Covet:
     app = Covet(title="Browser shop")
 
@@ -67,21 +58,8 @@ def browser_app() -> Covet:
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        browser_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(browser_app(), lifespan="on") as url:
+        yield url
 
 
 def dump_dom(url: str, profile: Path) -> str:

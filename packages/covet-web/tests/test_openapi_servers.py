@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from openapi_spec_validator import validate
 
 from covet.web import Covet
 from covet.web.openapi import OpenAPIConfig, generate_openapi
 from covet.web.testing import TestClient
+
+from ._servers import serve_in_thread
 
 
 def pets_app(**options: Any) -> Covet:
@@ -76,31 +74,11 @@ def test_try_it_out_urls_reach_the_operation() -> None:
         assert client.get(url).json() == {"id": 7}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def behind_proxy() -> Iterator[str]:
     """uvicorn with ``root_path="/api"`` (``--root-path /api``): a proxy strips ``/api``."""
-    port = free_port()
-    config = uvicorn.Config(
-        pets_app(), host="127.0.0.1", port=port, log_level="warning", root_path="/api"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(pets_app(), root_path="/api") as url:
+        yield url
 
 
 def test_a_real_server_root_path_reaches_the_document_and_pages(behind_proxy: str) -> None:

@@ -416,6 +416,17 @@ def test_random_json_bodies_never_500(body: bytes, content_type: str) -> None:
     assert response.status_code in expected, response.text
 
 
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_json_nested_too_deeply_is_a_400_problem(depth: int) -> None:
+    body = b"[" * depth + b"]" * depth
+    response = _CLIENT.post("/json", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "the JSON body is nested too deeply"
+    shallow = _CLIENT.post("/json", content=b"[[[1]]]")
+    assert shallow.json() == {"value": [[[1]]]}
+
+
 def test_request_in_handler_reads_everything() -> None:
     app = Covet()
 

@@ -4,11 +4,9 @@ on a free port, answering real HTTP requests."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,17 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from covet.web import ConfigurationError, Covet, MissingDependencyError, Request
 from covet.web._server import import_string_for
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from ._servers import free_port, serve_in_thread
 
 
 def make_app() -> Covet:
@@ -53,21 +45,8 @@ def make_app() -> Covet:
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(
-        make_app(), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(make_app(), lifespan="on") as url:
+        yield url
 
 
 def test_uvicorn_serves_the_app(server_url: str) -> None:

@@ -18,7 +18,8 @@ from covet.web._types import Message
 from covet.web.errors import ConfigurationError
 from covet.web.staticfiles import IMMUTABLE, StaticFiles, build_manifest, main
 
-from ._web_asgi import body_of, headers_of, http_scope, run_asgi, serve
+from ._servers import serve
+from ._web_asgi import body_of, headers_of, http_scope, run_asgi
 
 CSS = b"body { color: rebeccapurple; }\n" * 50
 

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from covet.web._streaming import EventSourceResponse, ServerSentEvent, StreamingResponse
 from covet.web._types import Receive, Scope, Send
 
-from ._web_asgi import body_of, client, headers_of, http_scope, run_asgi, serve
+from ._servers import serve
+from ._web_asgi import body_of, client, headers_of, http_scope, run_asgi
 
 
 async def test_async_iterator_chunks_are_sent_in_order_without_length() -> None:

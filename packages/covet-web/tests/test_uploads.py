@@ -19,7 +19,8 @@ from covet.web import ConfigurationError, Covet, FormLimits, Request, UploadFile
 from covet.web.params import File, Form
 from covet.web.testing import TestClient
 
-from ._web_asgi import body_of, serve, start_of
+from ._servers import serve
+from ._web_asgi import body_of, start_of
 
 KiB = 1024
 MiB = 1024 * KiB

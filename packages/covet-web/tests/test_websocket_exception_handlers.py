@@ -25,7 +25,7 @@ from covet.web.websockets import (
     WebSocketMessageError,
 )
 
-from ._ws_server import closed_code, serve
+from ._servers import closed_code, serve
 
 
 class QuotaExceeded(Exception):
@@ -500,6 +500,107 @@ def test_a_mounted_app_uses_its_own_handlers() -> None:
         assert ended(ws) == (4404, "inner handler")
 
 
+def test_a_route_uses_the_handlers_of_its_own_app_whoever_set_the_scopes_app() -> None:
+    # The handlers are the owning app's, fixed when the route is compiled: not whatever
+    # scope["app"] says by the time the error happens (another app may have had the scope).
+    other = Covet()
+
+    @other.exception_handler(KeyError)
+    async def other_handler(websocket: WebSocket, exc: KeyError) -> None:
+        await websocket.close(4002, "the other app's handler")
+
+    app = Covet()
+
+    @app.exception_handler(KeyError)
+    async def own_handler(websocket: WebSocket, exc: KeyError) -> None:
+        await websocket.close(4001, "the route's own handler")
+
+    def handed_over(websocket: WebSocket) -> None:
+        websocket.scope["app"] = other
+
+    @app.websocket("/ws", dependencies=[Depends(handed_over)])
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        raise KeyError("x")
+
+    with TestClient(app) as client, client.websocket_connect("/ws") as session:
+        assert ended(session) == (4001, "the route's own handler")
+
+
+# -- a path no WebSocket route serves ------------------------------------------------------
+
+
+def not_found_app(handlers: dict[Any, Any]) -> Covet:
+    app = Covet(exception_handlers=handlers)
+
+    @app.websocket("/ws")
+    async def ws(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.close()
+
+    return app
+
+
+async def close_4404(websocket: WebSocket, exc: HTTPError) -> None:
+    await websocket.accept()
+    await websocket.close(4404, f"{exc.detail} at {websocket.url.path}")
+
+
+async def on_http_error(websocket: WebSocket, exc: HTTPError) -> None:
+    await websocket.accept()
+    await websocket.close(4000 + exc.status, "by class")
+
+
+def test_a_websocket_404_handler_answers_a_path_with_no_route() -> None:
+    app = not_found_app({404: close_4404})
+    with TestClient(app) as client:
+        with client.websocket_connect("/nowhere") as ws:
+            assert ended(ws) == (4404, "no WebSocket route here at /nowhere")
+        http = client.get("/nowhere")  # HTTP keeps its built-in 404
+        assert (http.status_code, http.json()["detail"]) == (404, "no route matches this path")
+
+
+def test_a_websocket_handler_for_http_errors_answers_a_path_with_no_route() -> None:
+    app = not_found_app({HTTPError: on_http_error})
+    with TestClient(app) as client, client.websocket_connect("/nowhere") as ws:
+        assert ended(ws) == (4404, "by class")
+
+
+def test_a_404_handler_may_answer_the_handshake_with_a_response() -> None:
+    def moved(connection: Request | WebSocket, exc: HTTPError) -> Response:
+        return JSONResponse({"moved": "/ws"}, status_code=404)
+
+    with TestClient(not_found_app({404: moved})) as client:
+        with pytest.raises(WebSocketRejected) as refused, client.websocket_connect("/old"):
+            pass
+        assert (refused.value.status_code, refused.value.json()) == (404, {"moved": "/ws"})
+        assert client.get("/old").json() == {"moved": "/ws"}
+
+
+def test_without_a_websocket_404_handler_a_path_with_no_route_is_a_404_problem() -> None:
+    def http_only(request: Request, exc: HTTPError) -> Response:
+        return JSONResponse({"http": True}, status_code=404)
+
+    with TestClient(not_found_app({404: http_only})) as client:
+        with pytest.raises(WebSocketRejected) as refused, client.websocket_connect("/nowhere"):
+            pass
+        assert refused.value.status_code == 404
+        assert refused.value.json()["detail"] == "no WebSocket route here"
+        assert client.get("/nowhere").json() == {"http": True}
+
+
+def test_a_mounted_app_answers_its_own_missing_websocket_paths() -> None:
+    inner = not_found_app({404: close_4404})
+    outer = Covet()
+    outer.mount("/inner", inner)
+    with TestClient(outer) as client:
+        with client.websocket_connect("/inner/nowhere") as ws:
+            assert ended(ws) == (4404, "no WebSocket route here at /inner/nowhere")
+        with pytest.raises(WebSocketRejected) as refused, client.websocket_connect("/outer"):
+            pass
+        assert refused.value.status_code == 404
+
+
 # -- under a real uvicorn ---------------------------------------------------------------
 
 
@@ -516,7 +617,7 @@ def without_http_response_extension(app: ASGIApp) -> ASGIApp:
 
 @pytest.fixture
 async def server_url() -> AsyncIterator[str]:
-    async with serve(build_app()) as url:
+    async with serve(build_app(), scheme="ws") as url:
         yield url
 
 
@@ -547,7 +648,7 @@ async def test_under_uvicorn_handlers_close_refuse_and_answer(server_url: str) -
 
 
 async def test_under_uvicorn_invalid_parameters_are_a_422_or_a_403() -> None:
-    async with serve(build_app()) as url:
+    async with serve(build_app(), scheme="ws") as url:
         with pytest.raises(InvalidStatus) as refused:
             async with connect(f"{url}/room/3?nick=a"):
                 pass
@@ -555,7 +656,7 @@ async def test_under_uvicorn_invalid_parameters_are_a_422_or_a_403() -> None:
         body = orjson.loads(refused.value.response.body or b"")
         assert body["errors"][0]["loc"] == ["query", "nick"]
 
-    async with serve(without_http_response_extension(build_app())) as url:
+    async with serve(without_http_response_extension(build_app()), scheme="ws") as url:
         with pytest.raises(InvalidStatus) as refused:
             async with connect(f"{url}/room/3?nick=a"):
                 pass

@@ -29,7 +29,7 @@ _Deliver = Callable[[BroadcastMessage], Awaitable[None]]
 
 def serve(handler: Callable[[WebSocket], Awaitable[Any]]) -> Any:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await run_websocket_endpoint(WebSocket(scope, receive, send), handler)
+        await run_websocket_endpoint(WebSocket(scope, receive, send), handler, None)
 
     return app
 

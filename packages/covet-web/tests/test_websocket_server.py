@@ -19,7 +19,7 @@ from covet.web.errors import HTTPError
 from covet.web.params import Depends, Query
 from covet.web.websockets import Broadcaster, WebSocket, WebSocketMessageError
 
-from ._ws_server import closed_code, serve
+from ._servers import closed_code, serve
 
 
 def require_token(token: Annotated[str | None, Query()] = None) -> str:
@@ -110,7 +110,7 @@ def build_app(*, max_message_size: int = 1024) -> tuple[Covet, Broadcaster]:
 @pytest.fixture
 async def server() -> AsyncIterator[tuple[str, Broadcaster]]:
     app, hub = build_app()
-    async with serve(app) as url:
+    async with serve(app, scheme="ws") as url:
         yield url, hub
 
 
@@ -177,7 +177,7 @@ async def test_close_codes_seen_by_the_client(
 
 async def test_a_message_over_the_servers_own_limit_is_1009_from_uvicorn() -> None:
     app, _ = build_app(max_message_size=10_000)
-    async with serve(app, ws_max_size=100) as url, connect(f"{url}/text") as client:
+    async with serve(app, scheme="ws", ws_max_size=100) as url, connect(f"{url}/text") as client:
         await client.send("x" * 101)
         code, _ = await closed_code(client)
     assert code == 1009
@@ -269,7 +269,7 @@ def fuzz_server() -> Iterator[tuple[asyncio.Runner, str]]:
     """One server for every hypothesis example: the runner's loop keeps it alive between them."""
     with asyncio.Runner() as runner:
         app, _ = build_app()
-        context = serve(app)
+        context = serve(app, scheme="ws")
         url = runner.run(context.__aenter__())
         try:
             yield runner, url

@@ -40,7 +40,7 @@ def serve(handler: Handler, *, max_message_size: int | None = DEFAULT_MAX_MESSAG
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send, max_message_size=max_message_size)
-        await run_websocket_endpoint(websocket, handler)
+        await run_websocket_endpoint(websocket, handler, None)
 
     return app
 
@@ -238,6 +238,41 @@ async def test_the_handler_can_catch_a_bad_message_and_carry_on() -> None:
         assert await ws.receive_json() == {"error": "message is not valid JSON", "code": 1003}
         await ws.send_text("[1]")
         assert await ws.receive_json() == [1]
+
+
+@pytest.mark.parametrize("typed", [False, True])
+async def test_json_too_deep_or_not_utf8_is_bad_data_not_a_crash(
+    typed: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def handler(websocket: WebSocket) -> None:
+        await websocket.accept()
+        while True:
+            try:
+                value = await websocket.receive_json(list[Any] if typed else None)
+            except WebSocketMessageError as exc:
+                await websocket.send_json({"error": exc.detail, "code": exc.close_code})
+                continue
+            await websocket.send_json(value)
+
+    deep = "[" * 5_000 + "]" * 5_000
+    async with connect(handler) as ws:
+        await ws.send_text(deep)
+        assert await ws.receive_json() == {"error": "message is nested too deeply", "code": 1003}
+        await ws.send_bytes(b'["\xff"]')  # not UTF-8
+        assert await ws.receive_json() == {"error": "message is not valid JSON", "code": 1003}
+        await ws.send_text("[[1]]")
+        assert await ws.receive_json() == [[1]]
+
+    async def unguarded(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.receive_json(list[Any] if typed else None)
+
+    async with connect(unguarded) as ws:
+        await ws.send_text(deep)
+        with pytest.raises(WebSocketDisconnect) as info:
+            await ws.receive_text()
+    assert (info.value.code, info.value.reason) == (1003, "message is nested too deeply")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
 async def test_send_text_rejects_bytes_with_a_clear_error() -> None:

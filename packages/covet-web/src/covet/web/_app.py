@@ -82,7 +82,7 @@ class Covet(Router):
     (also ``@app.on_startup``) run after the lifespan has entered, in order, and before it
     exits, in reverse order. ``msgpack=True`` answers MessagePack to
     clients whose Accept prefers it. ``exception_handlers`` maps exception classes or
-    status codes to ``handler(request, exc) -> Response``. The OpenAPI document is
+    status codes to handlers (see :meth:`add_exception_handler`). The OpenAPI document is
     served at ``openapi_url``, Swagger UI at ``docs_url`` and ReDoc at ``redoc_url``
     (``None`` turns one off); ``openapi`` holds the document's other settings.
     """
@@ -184,7 +184,15 @@ class Covet(Router):
         self, key: type[BaseException] | int, handler: ExceptionHandler
     ) -> None:
         """Answer exceptions of class ``key`` (or ``HTTPError`` with status ``key``) with
-        ``handler(request, exc) -> Response`` (sync or async)."""
+        ``handler`` (sync or async).
+
+        The annotation of the handler's first parameter says what it serves:
+        ``handler(request: Request, exc) -> Response`` (or no annotation) HTTP requests;
+        ``handler(websocket: WebSocket, exc)`` WebSocket connections, which it closes or
+        refuses itself, or answers with a ``Response`` (the handshake's answer before
+        ``accept()``, a close with 1008, 1011 for a 5xx, after it);
+        ``handler(connection: Request | WebSocket, exc) -> Response`` both.
+        """
         self.exception_handlers.add(key, handler)
         self._routes_changed()
 

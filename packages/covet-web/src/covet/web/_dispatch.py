@@ -3,7 +3,9 @@
 Built by ``Covet`` at start-up from its flattened routes. The request path: one dict
 lookup for a static path (the segment tree otherwise), the route's precompiled handler,
 and an ``except`` that turns errors into problem details. Everything else (mounts,
-trailing-slash redirects, 405, 404) happens only when no route matched.
+trailing-slash redirects, 405, 404) happens only when no route matched; a WebSocket
+handshake no route serves is refused with 404, by the app's WebSocket handler for it if
+there is one.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from ._problem import PROBLEM_MEDIA_TYPE, problem_document
 from ._routing import Matcher, Mount
 from ._routing._tree import Leaf
 from ._types import Receive, Scope, Send
+from ._websocket._connection import WebSocket
+from ._websocket._failure import end_with_error
 from .errors import HTTPError
 
 __all__ = ["Dispatcher", "TrailingSlash"]
@@ -252,7 +256,15 @@ class Dispatcher:
         if mount is not None:
             await self._call_mount(mount, scope, receive, send)
             return
-        await _reject_websocket(scope, send)
+        await self._websocket_not_found(scope, receive, send)
+
+    async def _websocket_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a handshake no route serves: 404, through the user's handler if any."""
+        error = HTTPError(404, "no WebSocket route here")
+        if self.handlers.lookup_websocket(error) is None:
+            await _reject_websocket(scope, send)
+            return
+        await end_with_error(WebSocket(scope, receive, send), error, self.handlers)
 
 
 async def _reject_websocket(scope: Scope, send: Send) -> None:

@@ -49,6 +49,9 @@ def encode_default(obj: Any) -> Any:
         return as_dict
     if isinstance(obj, msgspec.Struct):
         return msgspec.to_builtins(obj)
+    attributes = getattr(type(obj), "__attrs_attrs__", None)
+    if attributes is not None:  # an attrs class: every field by name, like a dataclass
+        return {a.name: getattr(obj, a.name) for a in attributes}
     # pydantic is optional: recognise its models without importing it.
     if hasattr(type(obj), "__pydantic_serializer__") and hasattr(obj, "model_dump"):
         return obj.model_dump(mode="json")

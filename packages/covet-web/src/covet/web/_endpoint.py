@@ -107,8 +107,8 @@ def make_encoder(
     ``encode(value, scope)`` returns the ``http.response.start`` message and the body, or
     None for a :class:`Response` (sent by :func:`send_value`). dict, list, dataclass,
     Struct, pydantic model → JSON (MessagePack when ``msgpack`` and the client asks for
-    it); str → text/plain; bytes → application/octet-stream; None → 204 (or
-    ``status_code`` with an empty body).
+    it, unless the value holds an int beyond MessagePack's 64 bits); str → text/plain;
+    bytes → application/octet-stream; None → 204 (or ``status_code`` with an empty body).
     """
     ok = status_code or 200
     empty = status_code or 204
@@ -150,8 +150,11 @@ def make_encoder(
             for key, accept in scope["headers"]:
                 if key == b"accept":
                     if b"msgpack" in accept and wants_msgpack(accept.decode("latin-1")):
-                        body = encode_msgpack(value)
-                        content_type = _MSGPACK
+                        try:
+                            body = encode_msgpack(value)
+                            content_type = _MSGPACK
+                        except OverflowError:
+                            pass  # an int beyond 64 bits: MessagePack has none, JSON it is
                     break
             headers = [
                 (b"content-type", content_type),
@@ -300,9 +303,11 @@ def compile_websocket_route(route: WebSocketRoute, template: PathTemplate, app: 
     )
     route.plan = plan
     run = plan.run
+    # The handlers of the app that owns the route, whoever else handles the scope later.
+    handlers = app.exception_handlers
 
     async def call(scope: Scope, receive: Receive, send: Send) -> None:
         websocket = WebSocket(scope, receive, send, path_params=scope.get("path_params"))
-        await run_websocket_endpoint(websocket, run)
+        await run_websocket_endpoint(websocket, run, handlers)
 
     return call

@@ -10,11 +10,12 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from email.utils import formatdate
 from typing import BinaryIO
 from urllib.parse import quote
 
+from ._background import Background, run_background
 from ._preconditions import evaluate, range_allowed
 from ._ranges import ByteRanges, Unsatisfiable, parse_range
 from ._responses import Response
@@ -110,7 +111,7 @@ class FileResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
-        background: Callable[[], Awaitable[None]] | None = None,
+        background: Background | None = None,
         *,
         filename: str | None = None,
         stat_result: os.stat_result | None = None,
@@ -157,7 +158,7 @@ class FileResponse(Response):
             await self._respond(scope, receive, send, stat)
         finally:
             if self.background is not None:
-                await self.background()
+                await run_background(self.background)
 
     async def _respond(
         self, scope: Scope, receive: Receive, send: Send, stat: os.stat_result

@@ -238,7 +238,8 @@ class Request:
         return self._body
 
     async def json(self) -> Any:
-        """The body decoded as JSON; malformed JSON or bad encoding is a 400 problem."""
+        """The body decoded as JSON; malformed JSON, bad encoding or JSON nested deeper
+        than Python can follow is a 400 problem."""
         body = await self.body()
         if not body:
             raise HTTPError(400, "the request body is empty; expected JSON")
@@ -251,6 +252,8 @@ class Request:
             raise HTTPError(400, "the JSON body is not valid UTF-8") from None
         except msgspec.DecodeError as exc:
             raise HTTPError(400, f"malformed JSON: {exc}") from None
+        except RecursionError:
+            raise HTTPError(400, "the JSON body is nested too deeply") from None
 
     async def form(
         self, limits: FormLimits | None = None, **options: Unpack[FormLimitOptions]

@@ -15,9 +15,10 @@ always available. Needs the ``templates`` extra: ``pip install 'covet-web[templa
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._background import Background
 from ._responses import HTMLResponse as _HTMLResponse
 from .errors import MissingDependencyError
 
@@ -92,7 +93,7 @@ class Templates:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
-        background: Callable[[], Awaitable[None]] | None = None,
+        background: Background | None = None,
     ) -> _HTMLResponse:
         """Render ``name`` for ``request`` into an :class:`HTMLResponse`.
 

@@ -7,8 +7,7 @@ thread=False) -> HandlerPlan``
     Called once per route at start-up. ``path_params`` maps each path parameter to its
     converter (with ``python_type``) or its type; ``dependencies`` are the app's and
     routers' ``Depends(fn)``, outer first (run in that order, before the handler's
-    own); ``app_context`` (the app) is read for
-    ``dependency_overrides`` and ``form_options``.
+    own); ``app_context`` (the app) is read for ``dependency_overrides``.
 
 ``HandlerPlan``
     ``await plan.run(request, exit_stack=None)`` returns the endpoint's value, or raises

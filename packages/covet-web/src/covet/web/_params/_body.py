@@ -9,7 +9,7 @@ a codec (``_decode``) and, when its type declares validators inside, a nested ch
 from __future__ import annotations
 
 import codecs
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -39,9 +39,7 @@ BodyStep = Callable[[Any, dict[str, Any], list[ErrorDetail]], Awaitable[None]]
 Slot = tuple[str, ParamSpec]
 
 
-def make_body_step(
-    slots: list[Slot], form_options: Mapping[str, Any] | None = None
-) -> BodyStep | None:
+def make_body_step(slots: list[Slot]) -> BodyStep | None:
     """The body step for the body/form/file parameters (``(slot, spec)``) of a plan."""
     if not slots:
         return None
@@ -53,7 +51,7 @@ def make_body_step(
             f"parameters {names} mix a JSON body with form fields or files; a request has one body"
         )
     if form_slots:
-        return _form_step(form_slots, dict(form_options or {}))
+        return _form_step(form_slots)
     if len(json_slots) == 1:
         marker = json_slots[0][1].marker
         if not (isinstance(marker, Body) and marker.embed):
@@ -202,17 +200,17 @@ def _embedded_json_step(slots: list[Slot]) -> BodyStep:
 # -- forms and files ------------------------------------------------------------------------
 
 
-def _form_step(slots: list[Slot], options: dict[str, Any]) -> BodyStep:
+def _form_step(slots: list[Slot]) -> BodyStep:
     readers = [(slot, spec, _form_reader(spec)) for slot, spec in slots]
     file_limits = [
         spec.marker.max_size if isinstance(spec.marker, File) else None
         for _, spec in slots
         if spec.source == "file"
     ]
-    if file_limits and None not in file_limits and "max_file_size" not in options:
+    form_kwargs: dict[str, Any] = {}
+    if file_limits and None not in file_limits:
         # No part may exceed the largest per-field limit: stop such uploads while streaming.
-        options["max_file_size"] = max(x for x in file_limits if x is not None)
-    form_kwargs = options
+        form_kwargs["max_file_size"] = max(x for x in file_limits if x is not None)
 
     async def form_body(request: Any, values: dict[str, Any], errors: list[ErrorDetail]) -> None:
         form = await request.form(**form_kwargs)

@@ -117,7 +117,6 @@ def compile_plan(
     connection_type: type | None,
     overrides: Mapping[Callable[..., Any], Callable[..., Any]],
     thread: bool,
-    form_options: Mapping[str, Any] | None,
 ) -> tuple[Program, Builder]:
     """Build the program of ``endpoint`` (with ``overrides`` substituted)."""
     builder = Builder(path_types, connection_type, overrides)
@@ -135,7 +134,7 @@ def compile_plan(
             f"{endpoint!r}: a handler cannot be a generator; return a StreamingResponse"
         )
     args, _ = builder.add_callable(endpoint, "", ())
-    body_step = make_body_step(builder.body_slots, form_options)
+    body_step = make_body_step(builder.body_slots)
     checks: list[Check] = []
     single = is_single_body(builder.body_slots)
     for slot, spec in builder.validated:

@@ -184,9 +184,8 @@ def build_plan(
     with ``python_type``) or to the type it produces. ``dependencies`` are the app's and
     router's ``Depends(...)`` (outer first), run one after the other in that order before
     the handler's own (generator teardown in reverse). ``app_context`` is read for
-    ``dependency_overrides`` (per request) and ``form_options`` (keyword arguments of
-    ``request.form()``: limits). Parameters annotated with ``connection_type`` or a base
-    of it receive the connection (default: ``Request``). ``thread=True`` runs a sync
+    ``dependency_overrides`` (per request). Parameters annotated with ``connection_type``
+    or a base of it receive the connection (default: ``Request``). ``thread=True`` runs a sync
     endpoint in a worker thread. Raises ``ParameterError`` for a signature it cannot plan.
     """
     if connection_type is None:
@@ -198,7 +197,6 @@ def build_plan(
         "dependencies": tuple(dependencies),
         "connection_type": connection_type,
         "thread": thread,
-        "form_options": getattr(app_context, "form_options", None),
     }
     overrides = getattr(app_context, "dependency_overrides", None) or {}
     program, builder = compile_plan(endpoint, overrides={}, **options)

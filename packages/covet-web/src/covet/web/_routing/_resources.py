@@ -52,6 +52,7 @@ class OperationOptions(TypedDict, total=False):
     max_body_size: int
     msgpack: bool
     form_limits: FormLimits
+    operation_id: str
 
 
 def operation(**options: typing.Unpack[OperationOptions]) -> Callable[[F], F]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, TypedDict, TypeVar
+from typing import Any, NamedTuple, TypedDict, TypeVar
 
 from .._form_limits import FormLimits
 from .._types import ASGIApp
@@ -37,9 +37,10 @@ class RouteOptions(TypedDict, total=False):
 
     ``name`` (for ``url_for``; defaults to the function name), ``status_code`` (of a
     successful response), ``tags``/``summary``/``description``/``deprecated``/
-    ``include_in_schema``/``responses`` (OpenAPI), ``dependencies`` (run before the
-    handler), ``max_body_size`` (overrides the app's limit), ``form_limits`` (overrides
-    the app's upload limits) and ``msgpack`` (answer MessagePack to clients that ask for it).
+    ``include_in_schema``/``responses``/``operation_id`` (OpenAPI; the operationId
+    defaults to the route name), ``dependencies`` (run before the handler),
+    ``max_body_size`` (overrides the app's limit), ``form_limits`` (overrides the app's
+    upload limits) and ``msgpack`` (answer MessagePack to clients that ask for it).
     """
 
     name: str
@@ -54,10 +55,15 @@ class RouteOptions(TypedDict, total=False):
     max_body_size: int
     msgpack: bool
     form_limits: FormLimits
+    operation_id: str
 
 
 class Router:
-    """Routes under a common ``prefix``, ``tags`` and ``dependencies``."""
+    """Routes under a common ``prefix``, ``tags`` and ``dependencies``.
+
+    ``include_in_schema=False`` leaves every route of the router (and of the routers it
+    includes) out of the OpenAPI document; they are served all the same.
+    """
 
     def __init__(
         self,
@@ -65,6 +71,7 @@ class Router:
         prefix: str = "",
         tags: Sequence[str] = (),
         dependencies: Sequence[Any] = (),
+        include_in_schema: bool = True,
     ) -> None:
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ConfigurationError(
@@ -73,8 +80,9 @@ class Router:
         self.prefix = prefix
         self.tags: tuple[str, ...] = tuple(tags)
         self.dependencies: tuple[Any, ...] = tuple(dependencies)
+        self.include_in_schema = include_in_schema
         self._entries: list[AnyRoute] = []
-        self._includes: list[tuple[Router, str, tuple[str, ...], tuple[Any, ...]]] = []
+        self._includes: list[_Include] = []
 
     def _routes_changed(self) -> None:
         """Hook for the app: forget compiled routes."""
@@ -202,30 +210,52 @@ class Router:
         prefix: str = "",
         tags: Sequence[str] = (),
         dependencies: Sequence[Any] = (),
+        include_in_schema: bool = True,
     ) -> None:
-        """Add ``router``'s routes under ``prefix`` with extra ``tags`` and ``dependencies``."""
+        """Add ``router``'s routes under ``prefix`` with extra ``tags`` and ``dependencies``.
+
+        ``include_in_schema=False`` leaves them out of the OpenAPI document.
+        """
         if router is self or self in router._descendants():
             raise ConfigurationError("a router cannot include itself")
         if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
             raise ConfigurationError(
                 f"include prefix {prefix!r} must start with '/' and not end with '/'"
             )
-        self._includes.append((router, prefix, tuple(tags), tuple(dependencies)))
+        self._includes.append(
+            _Include(router, prefix, tuple(tags), tuple(dependencies), include_in_schema)
+        )
         self._routes_changed()
 
     def _descendants(self) -> Iterator[Router]:
-        for child, *_ in self._includes:
-            yield child
-            yield from child._descendants()
+        for include in self._includes:
+            yield include.router
+            yield from include.router._descendants()
 
     # -- flattening --------------------------------------------------------------------
 
     def iter_routes(self) -> Iterator[AnyRoute]:
         """Every route of this router and its included routers, with prefixes applied."""
+        shown = self.include_in_schema
         for entry in self._entries:
-            yield entry.with_prefix(self.prefix, self.tags, self.dependencies)
-        for router, prefix, tags, dependencies in self._includes:
-            for entry in router.iter_routes():
-                yield entry.with_prefix(prefix, tags, dependencies).with_prefix(
-                    self.prefix, self.tags, self.dependencies
-                )
+            yield entry.with_prefix(
+                self.prefix, self.tags, self.dependencies, include_in_schema=shown
+            )
+        for include in self._includes:
+            for entry in include.router.iter_routes():
+                yield entry.with_prefix(
+                    include.prefix,
+                    include.tags,
+                    include.dependencies,
+                    include_in_schema=include.include_in_schema,
+                ).with_prefix(self.prefix, self.tags, self.dependencies, include_in_schema=shown)
+
+
+class _Include(NamedTuple):
+    """A router included in another, with what the inclusion adds."""
+
+    router: Router
+    prefix: str
+    tags: tuple[str, ...]
+    dependencies: tuple[Any, ...]
+    include_in_schema: bool

@@ -43,6 +43,7 @@ class HTTPRoute:
         "methods",
         "msgpack",
         "name",
+        "operation_id",
         "path",
         "plan",
         "responses",
@@ -69,6 +70,7 @@ class HTTPRoute:
         max_body_size: int | None = None,
         msgpack: bool | None = None,
         form_limits: FormLimits | None = None,
+        operation_id: str | None = None,
     ) -> None:
         if not callable(endpoint):
             raise ConfigurationError(f"route {path!r}: the handler {endpoint!r} is not callable")
@@ -81,6 +83,8 @@ class HTTPRoute:
             )
         if status_code is not None and not 100 <= status_code <= 599:
             raise ConfigurationError(f"route {path!r}: status_code {status_code} is not 100-599")
+        if operation_id is not None:
+            _check_operation_id(path, operation_id, normalized)
         self.path = path
         self.endpoint = endpoint
         self.methods: tuple[str, ...] = normalized
@@ -96,12 +100,21 @@ class HTTPRoute:
         self.max_body_size = max_body_size
         self.msgpack = msgpack
         self.form_limits = form_limits
+        self.operation_id = operation_id
         self.plan: Any = None
 
     def with_prefix(
-        self, prefix: str, tags: Sequence[str], dependencies: Sequence[Any]
+        self,
+        prefix: str,
+        tags: Sequence[str],
+        dependencies: Sequence[Any],
+        *,
+        include_in_schema: bool = True,
     ) -> HTTPRoute:
-        """A copy under ``prefix``, with outer tags and dependencies added first."""
+        """A copy under ``prefix``, with outer tags and dependencies added first.
+
+        ``include_in_schema=False`` (a router hidden from OpenAPI) hides the copy too.
+        """
         return HTTPRoute(
             join_paths(prefix, self.path),
             self.endpoint,
@@ -113,15 +126,28 @@ class HTTPRoute:
             description=self.description,
             deprecated=self.deprecated,
             dependencies=(*dependencies, *self.dependencies),
-            include_in_schema=self.include_in_schema,
+            include_in_schema=self.include_in_schema and include_in_schema,
             responses=self.responses,
             max_body_size=self.max_body_size,
             msgpack=self.msgpack,
             form_limits=self.form_limits,
+            operation_id=self.operation_id,
         )
 
     def __repr__(self) -> str:
         return f"HTTPRoute({self.path!r}, methods={list(self.methods)}, name={self.name!r})"
+
+
+def _check_operation_id(path: str, operation_id: str, methods: tuple[str, ...]) -> None:
+    if not isinstance(operation_id, str) or not operation_id:
+        raise ConfigurationError(
+            f"route {path!r}: operation_id must be a non-empty string, not {operation_id!r}"
+        )
+    if len(methods) > 1:
+        raise ConfigurationError(
+            f"route {path!r}: operation_id={operation_id!r} names one operation, but the route "
+            f"answers {', '.join(methods)}; register one route per method to name each"
+        )
 
 
 class WebSocketRoute:
@@ -146,7 +172,12 @@ class WebSocketRoute:
         self.plan: Any = None
 
     def with_prefix(
-        self, prefix: str, tags: Sequence[str], dependencies: Sequence[Any]
+        self,
+        prefix: str,
+        tags: Sequence[str],
+        dependencies: Sequence[Any],
+        *,
+        include_in_schema: bool = True,
     ) -> WebSocketRoute:
         """A copy under ``prefix`` with the outer dependencies added first."""
         return WebSocketRoute(
@@ -161,11 +192,17 @@ class WebSocketRoute:
 
 
 class Mount:
-    """Any ASGI app served under a path prefix (``/static``, a sub-application)."""
+    """Any ASGI app served under a path prefix (``/static``, a sub-application).
 
-    __slots__ = ("app", "name", "path")
+    ``include_in_schema`` is False when a router hidden from OpenAPI includes the mount:
+    a mounted Covet app's operations are then not for the parent's document.
+    """
 
-    def __init__(self, path: str, app: ASGIApp, *, name: str | None = None) -> None:
+    __slots__ = ("app", "include_in_schema", "name", "path")
+
+    def __init__(
+        self, path: str, app: ASGIApp, *, name: str | None = None, include_in_schema: bool = True
+    ) -> None:
         if not path.startswith("/") or (path.endswith("/") and path != "/"):
             raise ConfigurationError(
                 f"mount path {path!r} must start with '/' and not end with '/' (e.g. '/static')"
@@ -173,11 +210,24 @@ class Mount:
         self.path = "" if path == "/" else path
         self.app = app
         self.name = name
+        self.include_in_schema = include_in_schema
 
-    def with_prefix(self, prefix: str, tags: Sequence[str], dependencies: Sequence[Any]) -> Mount:
-        """A copy under ``prefix``."""
+    def with_prefix(
+        self,
+        prefix: str,
+        tags: Sequence[str],
+        dependencies: Sequence[Any],
+        *,
+        include_in_schema: bool = True,
+    ) -> Mount:
+        """A copy under ``prefix`` (hidden from OpenAPI if it or the router is)."""
         path = join_paths(prefix, self.path) if self.path else (prefix or "/")
-        return Mount(path, self.app, name=self.name)
+        return Mount(
+            path,
+            self.app,
+            name=self.name,
+            include_in_schema=self.include_in_schema and include_in_schema,
+        )
 
     def __repr__(self) -> str:
         return f"Mount({self.path or '/'!r}, name={self.name!r})"

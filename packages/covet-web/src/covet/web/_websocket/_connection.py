@@ -14,8 +14,6 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar, overload
 
-import orjson
-
 from .._encoding import current_encoder
 from .._problem import problem_document
 from .._responses import Response
@@ -23,7 +21,7 @@ from ..errors import status_phrase
 from ._close import CloseCode, WebSocketState, check_close, truncate_reason
 from ._errors import WebSocketDisconnect, WebSocketMessageError, WebSocketStateError
 from ._handshake import Handshake
-from ._json import decode_typed
+from ._json import decode_json, decode_typed
 from ._rejection import denial_receive, denial_send, rejection_messages
 
 if TYPE_CHECKING:
@@ -301,17 +299,12 @@ class WebSocket(Handshake):
         """The next message (text or binary) decoded as JSON.
 
         With ``type`` (a msgspec Struct, dataclass, TypedDict, ``list[int]``, ...) the value
-        is validated into it. Malformed JSON or a mismatch raises
+        is validated into it. Malformed JSON, JSON nested too deeply or a mismatch raises
         :class:`WebSocketMessageError` (1003).
         """
         data = await self.receive_message()
         if type is None:
-            try:
-                return orjson.loads(data)
-            except orjson.JSONDecodeError:
-                raise WebSocketMessageError(
-                    CloseCode.UNSUPPORTED_DATA, "message is not valid JSON"
-                ) from None
+            return decode_json(data)
         return decode_typed(data, type)
 
     # -- iterating --------------------------------------------------------------------
@@ -388,7 +381,7 @@ class WebSocket(Handshake):
         await self._send_or_disconnect({"type": "websocket.send", "bytes": bytes(data)})
 
     async def send_json(self, data: Any, *, binary: bool = False) -> None:
-        """Send ``data`` as JSON (orjson; dataclasses, Structs, pydantic models, UUIDs, ...).
+        """Send ``data`` as JSON (dataclasses, Structs, pydantic models, UUIDs, any int, ...).
 
         A text message unless ``binary`` is true.
         """

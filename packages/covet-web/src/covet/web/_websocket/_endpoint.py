@@ -34,15 +34,13 @@ logger = logging.getLogger("covet.web.websockets")
 async def run_websocket_endpoint(
     websocket: WebSocket,
     call: Callable[[WebSocket], Awaitable[Any]],
-    handlers: WebSocketHandlers | None = None,
+    handlers: WebSocketHandlers | None,
 ) -> None:
     """Run ``call(websocket)`` (the handler, with its arguments resolved) to a clean end.
 
-    ``handlers`` are the app's exception handlers; by default those of the app serving
-    the connection (``scope["app"]``), if it has any.
+    ``handlers`` are the exception handlers of the app that owns the route (``None``:
+    the built-in endings only).
     """
-    if handlers is None:
-        handlers = _handlers_of(websocket.scope.get("app"))
     try:
         await call(websocket)
     except WebSocketDisconnect:
@@ -61,8 +59,3 @@ async def run_websocket_endpoint(
             logger.debug("could not end the WebSocket", exc_info=True)
     finally:
         await websocket.leave_rooms()
-
-
-def _handlers_of(app: object) -> WebSocketHandlers | None:
-    handlers = getattr(app, "exception_handlers", None)
-    return handlers if hasattr(handlers, "lookup_websocket") else None

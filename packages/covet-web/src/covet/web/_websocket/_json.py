@@ -1,4 +1,8 @@
-"""Typed JSON for received WebSocket messages: msgspec decodes and validates at once."""
+"""JSON in received WebSocket messages: msgspec decodes (and validates, given a type) at once.
+
+msgspec keeps integers of any size (orjson would turn one beyond 64 bits into a float),
+and a message nested deeper than Python can follow is bad data (1003), like malformed JSON.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,29 @@ import msgspec
 from ._close import CloseCode
 from ._errors import WebSocketMessageError
 
-__all__ = ["decode_typed"]
+__all__ = ["decode_json", "decode_typed"]
 
 # One decoder per target type, built on first use: building it is the costly part.
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+_untyped = msgspec.json.Decoder()
+
+
+def _not_json() -> WebSocketMessageError:
+    return WebSocketMessageError(CloseCode.UNSUPPORTED_DATA, "message is not valid JSON")
+
+
+def _too_deep() -> WebSocketMessageError:
+    return WebSocketMessageError(CloseCode.UNSUPPORTED_DATA, "message is nested too deeply")
+
+
+def decode_json(data: str | bytes) -> Any:
+    """``data`` decoded from JSON into builtins; a failure raises 1003."""
+    try:
+        return _untyped.decode(data)
+    except (msgspec.DecodeError, UnicodeError):  # UnicodeError: bad UTF-8 in a binary one
+        raise _not_json() from None
+    except RecursionError:
+        raise _too_deep() from None
 
 
 def decode_typed(data: str | bytes, tp: Any) -> Any:
@@ -28,7 +51,7 @@ def decode_typed(data: str | bytes, tp: Any) -> Any:
         return decoder.decode(data)
     except msgspec.ValidationError as exc:
         raise WebSocketMessageError(CloseCode.UNSUPPORTED_DATA, f"invalid message: {exc}") from None
-    except msgspec.DecodeError:
-        raise WebSocketMessageError(
-            CloseCode.UNSUPPORTED_DATA, "message is not valid JSON"
-        ) from None
+    except (msgspec.DecodeError, UnicodeError):  # UnicodeError: bad UTF-8 in a binary one
+        raise _not_json() from None
+    except RecursionError:
+        raise _too_deep() from None

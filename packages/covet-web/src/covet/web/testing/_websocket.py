@@ -23,8 +23,9 @@ from collections.abc import Coroutine, Iterable
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-import orjson
+import msgspec
 
+from .._encoding import default_encoder
 from .._types import ASGIApp, Message, Scope
 from ..errors import WebError
 from ..websockets import WebSocketDisconnect
@@ -66,7 +67,7 @@ class WebSocketRejected(WebError):
 
     def json(self) -> Any:
         """The body decoded as JSON (a problem details object for covet apps)."""
-        return orjson.loads(self.body)
+        return msgspec.json.decode(self.body)
 
 
 def websocket_scope(
@@ -197,8 +198,11 @@ class AsyncWebSocketSession:
         await self.send({"type": "websocket.receive", "bytes": data})
 
     async def send_json(self, data: Any, *, binary: bool = False) -> None:
-        """Send ``data`` as JSON, in a text message unless ``binary``."""
-        encoded = orjson.dumps(data)
+        """Send ``data`` as JSON, in a text message unless ``binary``.
+
+        Encoded as the app encodes its own JSON: dataclasses, Structs, ints of any size.
+        """
+        encoded = default_encoder.json(data)
         await (self.send_bytes(encoded) if binary else self.send_text(encoded.decode()))
 
     # -- receiving ----------------------------------------------------------------------
@@ -239,8 +243,8 @@ class AsyncWebSocketSession:
         return data
 
     async def receive_json(self) -> Any:
-        """The next message (text or binary) decoded as JSON."""
-        return orjson.loads(await self.receive_message())
+        """The next message (text or binary) decoded as JSON (ints of any size kept exact)."""
+        return msgspec.json.decode(await self.receive_message())
 
     # -- internals ----------------------------------------------------------------------
 
