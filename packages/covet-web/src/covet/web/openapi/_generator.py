@@ -33,16 +33,34 @@ def _documented_routes(app: Any) -> list[HTTPRoute]:
 
 
 def _operation_ids(routes: list[HTTPRoute]) -> dict[tuple[int, str], str]:
-    """A unique operationId per (route, method): the route name, made unique when shared."""
+    """A unique operationId per (route, method).
+
+    A route's ``operation_id=`` is used as given (two routes giving the same one is a
+    ConfigurationError); the others take the route name, made unique when shared and
+    never taking an explicit id.
+    """
 
     def base(route: HTTPRoute) -> str:
         name = route.name or getattr(route.endpoint, "__name__", None) or "operation"
         return re.sub(r"[^A-Za-z0-9_.\-]+", "_", name)
 
-    uses = Counter(base(r) for r in routes for _ in r.methods)
     ids: dict[tuple[int, str], str] = {}
     taken: set[str] = set()
     for index, route in enumerate(routes):
+        explicit = route.operation_id
+        if explicit is None:
+            continue
+        if explicit in taken:
+            raise ConfigurationError(
+                f"two routes have operation_id={explicit!r}; operationIds must be unique"
+            )
+        taken.add(explicit)
+        for method in route.methods:
+            ids[index, method] = explicit
+    uses = Counter(base(r) for r in routes if r.operation_id is None for _ in r.methods)
+    for index, route in enumerate(routes):
+        if route.operation_id is not None:
+            continue
         for method in route.methods:
             candidate = base(route)
             if uses[candidate] > 1:

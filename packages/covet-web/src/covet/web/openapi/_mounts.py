@@ -39,8 +39,13 @@ def _serves_a_document(app: Any) -> bool:
 
 
 def documented_mounts(app: Any) -> list[Mount]:
-    """The mounts of ``app`` that serve a Covet app with its document turned on."""
-    return [r for r in app.routes if isinstance(r, Mount) and _serves_a_document(r.app)]
+    """The mounts of ``app`` that serve a Covet app with its document turned on, except
+    those of routers left out of the schema."""
+    return [
+        r
+        for r in app.routes
+        if isinstance(r, Mount) and r.include_in_schema and _serves_a_document(r.app)
+    ]
 
 
 def _slug(mount: Mount) -> str:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
 from openapi_ui_bundles import redoc as redoc_bundle
 from openapi_ui_bundles import swagger_ui as swagger_bundle
 
@@ -146,7 +145,7 @@ def _document_route(app: Any, path: str) -> HTTPRoute:
         if body is None:
             if not document:
                 document.append(app_document(app))
-            body = orjson.dumps(with_servers(document[0], app, root))
+            body = app.encoder.json(with_servers(document[0], app, root))  # any int size
             if len(cache) < _CACHED_ROOTS:
                 cache[root] = body
         return Response(body, media_type="application/json")
