@@ -107,6 +107,13 @@ class SqliteConnection:
         """The aiosqlite connection underneath, for what covet does not wrap."""
         return self._aconn
 
+    def _interrupt(self) -> None:
+        # The call was cancelled but the worker thread is still running its statement:
+        # stop it there, so the connection is free (and rolled back) at once instead of
+        # after the statement finishes on its own. A no-op when nothing is running.
+        with contextlib.suppress(Exception):
+            self._raw.interrupt()
+
     def is_closed(self) -> bool:
         """True once closed."""
         return self._closed
@@ -115,6 +122,9 @@ class SqliteConnection:
         """Run a statement (a script when there are no params); rows affected or -1."""
         try:
             count: int = await self._run(worker.execute, self._raw, sql, params)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql, params) from exc
         return count
@@ -123,6 +133,9 @@ class SqliteConnection:
         """Run ``sql`` once per parameter sequence, atomically."""
         try:
             await self._run(worker.execute_many, self._raw, sql, params_seq)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql) from exc
 
@@ -130,6 +143,9 @@ class SqliteConnection:
         """Every row of the result."""
         try:
             rows: list[Row] = await self._run(worker.fetch_all, self._raw, sql, params)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql, params) from exc
         return rows
@@ -138,6 +154,9 @@ class SqliteConnection:
         """The first row, or None."""
         try:
             row: Row | None = await self._run(worker.fetch_first, self._raw, sql, params)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql, params) from exc
         return row
@@ -146,6 +165,9 @@ class SqliteConnection:
         """One value of the first row, or None."""
         try:
             return await self._run(worker.fetch_val, self._raw, sql, params, column)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql, params) from exc
 
@@ -157,6 +179,9 @@ class SqliteConnection:
             cursor, index, rows = await self._run(
                 worker.open_cursor, self._raw, sql, params, batch_size
             )
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql, params) from exc
         try:
@@ -167,6 +192,9 @@ class SqliteConnection:
                     break
                 try:
                     rows = await self._run(worker.fetch_more, cursor, index, batch_size)
+                except asyncio.CancelledError:
+                    self._interrupt()
+                    raise
                 except Exception as exc:
                     raise self._error(exc, sql, params) from exc
         finally:
@@ -189,6 +217,9 @@ class SqliteConnection:
         )
         try:
             count: int = await self._run(worker.execute_many, self._raw, sql, records)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql) from exc
         return count
@@ -196,6 +227,9 @@ class SqliteConnection:
     async def _call(self, sql: str, function: Callable[..., Any], *args: Any) -> Any:
         try:
             return await self._run(function, *args)
+        except asyncio.CancelledError:
+            self._interrupt()
+            raise
         except Exception as exc:
             raise self._error(exc, sql) from exc
 
