@@ -59,6 +59,15 @@ def _comparison(op: str) -> Callable[[ColumnElement, object], ColumnElement]:
     """
 
     def compare(self: ColumnElement, other: object) -> ColumnElement:
+        if type(other) is type(self) and self._memoable:
+            # Two columns: the same node every time (a join's ON, mostly).
+            key = (self, other, op)
+            found = _PAIRS.get(key)
+            if found is None:
+                if len(_PAIRS) >= _PAIRS_SIZE:
+                    _PAIRS.clear()
+                found = _PAIRS[key] = binary_op(self, op, other, P_CMP)
+            return found
         if isinstance(other, ClauseElement):
             if isinstance(other, ColumnElement) and other._quantified is None:
                 return binary_op(self, op, other, P_CMP)
@@ -66,16 +75,20 @@ def _comparison(op: str) -> Callable[[ColumnElement, object], ColumnElement]:
         if other is None:
             return _compare(self, op, other)
         node = ValueOp()  # no __init__: the slots are filled here
-        # Same key as BinaryOp(left, op, Bind(value)): the same SQL.
+        # Same key as BinaryOp(left, op, Bind(value)): the same SQL. The operator and
+        # the value are read back from the key and the parameters.
         node._key = (op, self._key, "?")
         params = self._params
         node._params = (*params, other) if params else (other,)
         node.left = self
-        node.operator = op
-        node.value = other
         return node
 
     return compare
+
+
+# Comparisons of two columns, by (left, right, operator); emptied when full.
+_PAIRS: dict[tuple[ColumnElement, ColumnElement, str], ColumnElement] = {}
+_PAIRS_SIZE = 512
 
 
 def _arithmetic(
@@ -117,9 +130,12 @@ class ColumnElement(ClauseElement):
 
     # Set by any_()/all_() wrappers, which turn a comparison into ``op ANY(...)``.
     _quantified: ClassVar[Any] = None
+    # True for columns: a comparison of two is made once (see _comparison).
+    _memoable: ClassVar[bool] = False
 
-    def __hash__(self) -> int:
-        return id(self)
+    # Identity, as for any object, but the C slot: hashing a column (a dict key in the
+    # builder's memos) must not cost a Python call.
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         raise TypeError(_NOT_BOOL)
@@ -352,12 +368,20 @@ class BinaryOp(ColumnElement):
 class ValueOp(ColumnElement):
     """``expr op $n``: a comparison with a plain value, as one node (see ``_comparison``)."""
 
-    __slots__ = ("left", "operator", "value")
+    __slots__ = ("left",)
     _prec = P_CMP
 
     left: ColumnElement
-    operator: str
-    value: Any
+
+    @property
+    def operator(self) -> str:
+        """The comparison operator, as in SQL."""
+        return self._key[0]  # type: ignore[index,no-any-return]
+
+    @property
+    def value(self) -> Any:
+        """The value compared with (a bound parameter)."""
+        return self._params[-1]
 
     def _children(self) -> tuple[ClauseElement, ...]:
         return (self.left,)

@@ -7,8 +7,12 @@ from typing import Any, Literal
 
 from ..errors import CompileError
 from ._base import ClauseElement
-from ._elements import ColumnElement, coerce_condition
+from ._elements import ColumnElement, OrderItem, coerce_condition
 from ._writer import SQLWriter
+
+# Joins without parameters, by (left, right, on, kind); emptied when full.
+_JOINS: dict[tuple[Any, ...], Join] = {}
+_JOINS_SIZE = 512
 
 __all__ = [
     "JOIN_SQL",
@@ -62,23 +66,32 @@ class FromClause(ClauseElement):
         self, target: FromClause, on: ColumnElement | None = None, *, kind: JoinKind = "inner"
     ) -> Join:
         """``this JOIN target ON on``; ``kind`` is inner, left, right, full or cross."""
-        return Join(self, target, on, kind)
+        key = (self, target, on, kind)
+        found = _JOINS.get(key)
+        if found is None:
+            found = Join(self, target, on, kind)
+            if not found._params:
+                # Joins of tables on columns are the same every time a query is built.
+                if len(_JOINS) >= _JOINS_SIZE:
+                    _JOINS.clear()
+                _JOINS[key] = found
+        return found
 
     def left_join(self, target: FromClause, on: ColumnElement) -> Join:
         """``this LEFT JOIN target ON on``."""
-        return Join(self, target, on, "left")
+        return self.join(target, on, kind="left")
 
     def right_join(self, target: FromClause, on: ColumnElement) -> Join:
         """``this RIGHT JOIN target ON on``."""
-        return Join(self, target, on, "right")
+        return self.join(target, on, kind="right")
 
     def full_join(self, target: FromClause, on: ColumnElement) -> Join:
         """``this FULL JOIN target ON on``."""
-        return Join(self, target, on, "full")
+        return self.join(target, on, kind="full")
 
     def cross_join(self, target: FromClause) -> Join:
         """``this CROSS JOIN target``."""
-        return Join(self, target, None, "cross")
+        return self.join(target, None, kind="cross")
 
 
 class Column(ColumnElement):
@@ -109,6 +122,30 @@ class Column(ColumnElement):
 
     def __repr__(self) -> str:
         return f"Column({self.name!r})"
+
+    # Value-free nodes made of columns are the same every time a query is built, so
+    # ``users.c.created.desc()`` is made once (and ``a.c.x == b.c.y``: see _comparison).
+    _memoable = True
+
+    def desc(self) -> OrderItem:
+        """Descending order (for ``order_by``)."""
+        return _ORDERS.get((self, True)) or _order_item(self, True)
+
+    def asc(self) -> OrderItem:
+        """Ascending order (for ``order_by``)."""
+        return _ORDERS.get((self, False)) or _order_item(self, False)
+
+
+def _order_item(column: Column, descending: bool) -> OrderItem:
+    if len(_ORDERS) >= _ORDERS_SIZE:
+        _ORDERS.clear()
+    found = _ORDERS[column, descending] = OrderItem(column, descending, None)
+    return found
+
+
+# Order items of columns, by (column, descending); emptied when full.
+_ORDERS: dict[tuple[Column, bool], OrderItem] = {}
+_ORDERS_SIZE = 512
 
 
 class Star(ColumnElement):

@@ -25,7 +25,7 @@ from ._elements import (
 from ._from import JOIN_SQL, Column, FromClause, Join, JoinKind
 from ._keyset import keyset_condition
 from ._schema import Table
-from ._select_key import PLAIN, RareParts, shape_key
+from ._select_key import LIMIT, PLAIN, Head, RareParts, all_plain, shape_key
 from ._selectable import (
     Selectable,
     check_count,
@@ -44,60 +44,95 @@ __all__ = ["Select", "select"]
 class Select(Selectable):
     """A SELECT statement; build it with ``select(...)`` and its chainable methods."""
 
-    # Slots, not a __dict__: every builder method copies the state, and copying slots
-    # one by one is cheaper than a dict update (measured on CPython 3.11).
-    __slots__ = (
-        "_cols",
-        "_froms",
-        "_full",
-        "_joins",
-        "_limit",
-        "_memo",
-        "_more",
-        "_order",
-        "_where",
-    )
+    # Slots, not a __dict__: every builder method copies the state, and copying a few
+    # slots is cheaper than a dict update (measured on CPython 3.11). What a select reads
+    # and returns lives in one shared Head, so a copy carries four values.
+    __slots__ = ("_head", "_limit", "_memo", "_order", "_where")
 
-    _cols: tuple[ColumnElement, ...]
-    _froms: tuple[FromClause, ...]
-    _joins: tuple[tuple[str, FromClause, ColumnElement | None], ...]
+    _head: Head
     _where: tuple[ColumnElement, ...]  # ANDed; AND lists flattened in
     _order: tuple[ClauseElement, ...]
     _limit: int | None
-    _more: RareParts
-    # The shape before FROM inference, and the full one (see _shape); not copied.
+    # The shape before FROM inference (see _cache_shape); not copied.
     _memo: tuple[Hashable, tuple[Any, ...]] | None
-    _full: tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int] | None
 
     def _copy(self) -> Select:
         new = Select()  # no __init__: the slots are filled here
-        new._cols = self._cols
-        new._froms = self._froms
-        new._joins = self._joins
+        new._head = self._head
         new._where = self._where
         new._order = self._order
         new._limit = self._limit
-        new._more = self._more
-        new._memo = new._full = None
+        new._memo = None
+        return new
+
+    def _with_head(self, head: Head) -> Select:
+        new = Select()
+        new._head = head
+        new._where = self._where
+        new._order = self._order
+        new._limit = self._limit
+        new._memo = None
         return new
 
     def _with_more(self, **changes: Any) -> Select:
-        new = self._copy()
-        new._more = replace(self._more, **changes)
+        h = self._head
+        return self._with_head(Head(h.cols, h.froms, h.joins, replace(h.more, **changes)))
+
+    def _derived(
+        self,
+        key: Hashable,
+        froms: tuple[FromClause, ...],
+        joins: tuple[tuple[str, FromClause, ColumnElement | None], ...],
+    ) -> Select:
+        """This select with other FROM items or joins; remembered on the head (under
+        ``key``) while the select is made of nothing but its head and the new parts
+        have no parameters, so a select built the same way on every call
+        (``select(a.c.x, b.c.y).select_from(a.join(b, ...))``) is built once."""
+        head = self._head
+        if self._where or self._order or self._limit is not None:
+            return self._with_head(Head(head.cols, froms, joins, head.more))
+        memo = head.derived
+        if memo is None:
+            memo = head.derived = {}
+        else:
+            found = memo.get(key)
+            if found is not None:
+                return found  # type: ignore[no-any-return]
+        new = self._with_head(Head(head.cols, froms, joins, head.more))
+        if head.more is PLAIN and all_plain(froms, joins):
+            if len(memo) >= _DERIVED_SIZE:
+                memo.clear()
+            memo[key] = new
         return new
+
+    @property
+    def _cols(self) -> tuple[ColumnElement, ...]:
+        return self._head.cols
+
+    @property
+    def _froms(self) -> tuple[FromClause, ...]:
+        return self._head.froms
+
+    @property
+    def _joins(self) -> tuple[tuple[str, FromClause, ColumnElement | None], ...]:
+        return self._head.joins
+
+    @property
+    def _more(self) -> RareParts:
+        return self._head.more
 
     # -- columns and FROM -------------------------------------------------------------
     def add_columns(self, *columns: object) -> Select:
         """More columns in the select list."""
-        new = self._copy()
-        new._cols = self._cols + column_items(columns, "add_columns()")
-        return new
+        h = self._head
+        cols = h.cols + column_items(columns, "add_columns()")
+        return self._with_head(Head(cols, h.froms, h.joins, h.more))
 
     def with_only_columns(self, *columns: object) -> Select:
         """The same statement selecting only ``columns``."""
-        new = self._copy()
-        new._cols = column_items(columns, "with_only_columns()")
-        return new
+        h = self._head
+        cols = column_items(columns, "with_only_columns()")
+        return self._with_head(Head(cols, h.froms, h.joins, h.more))
 
     def select_from(self, *froms: FromClause | TextClause) -> Select:
         """Add FROM items (without it, FROM is taken from the selected columns)."""
@@ -106,9 +141,13 @@ class Select(Selectable):
             if not isinstance(item, FromClause):
                 items = _from_items(froms)
                 break
-        new = self._copy()
-        new._froms = self._froms + items  # type: ignore[operator]
-        return new
+        memo = self._head.derived
+        if memo is not None and not self._where:
+            found = memo.get(items)
+            if found is not None and not self._order and self._limit is None:
+                return found  # type: ignore[no-any-return]
+        h = self._head
+        return self._derived(items, h.froms + items, h.joins)  # type: ignore[operator]
 
     def join(
         self, target: FromClause, on: ColumnElement | None = None, *, kind: JoinKind = "inner"
@@ -128,9 +167,9 @@ class Select(Selectable):
             )
         else:
             on = coerce_condition(on, "join(on=...)")
-        new = self._copy()
-        new._joins = (*self._joins, (kind, target, on))
-        return new
+        h = self._head
+        joined = (kind, target, on)  # never equal to a tuple of FROM items (select_from)
+        return self._derived(joined, h.froms, (*h.joins, joined))
 
     def left_join(self, target: FromClause, on: ColumnElement) -> Select:
         """``LEFT JOIN target ON on``."""
@@ -151,11 +190,20 @@ class Select(Selectable):
     # -- filtering, grouping, ordering ------------------------------------------------
     def where(self, *conditions: object) -> Select:
         """Add conditions, joined with AND to any already there."""
-        items = where_items(conditions, "where()")
-        if not items:
+        for cond in conditions:
+            if type(cond) is BoolList or not isinstance(cond, ColumnElement):
+                conditions = where_items(conditions, "where()")
+                if not conditions:
+                    return self
+                break
+        if not conditions:
             return self
-        new = self._copy()
-        new._where = self._where + items  # type: ignore[operator]
+        new = Select()  # as _copy() does, without the call
+        new._head = self._head
+        new._where = self._where + conditions  # type: ignore[operator]
+        new._order = self._order
+        new._limit = self._limit
+        new._memo = None
         return new
 
     def filter_by(self, **equals: object) -> Select:
@@ -186,7 +234,11 @@ class Select(Selectable):
 
     def order_by(self, *items: ColumnElement | OrderItem | None) -> Select:
         """``ORDER BY items`` (added to any already there); ``order_by(None)`` clears it."""
-        new = self._copy()
+        new = Select()  # as _copy() does, without the call
+        new._head = self._head
+        new._where = self._where
+        new._limit = self._limit
+        new._memo = None
         for item in items:
             if not isinstance(item, _ORDERABLE):
                 if len(items) == 1 and item is None:
@@ -201,8 +253,12 @@ class Select(Selectable):
         """``LIMIT count`` (a bound parameter); ``None`` removes it."""
         if type(count) is not int or count < 0:
             check_count(count, "limit()")
-        new = self._copy()
+        new = Select()  # as _copy() does, without the call
+        new._head = self._head
+        new._where = self._where
+        new._order = self._order
         new._limit = count
+        new._memo = None
         return new
 
     def offset(self, count: int | None) -> Select:
@@ -314,22 +370,36 @@ class Select(Selectable):
         It is the statement's shape (``_shape``) whenever the inferred FROM items
         follow from the columns' keys and have no parameters, which the first
         compilation of a shape works out; the cache holds a key only then, so a hit
-        needs no inference and no check.
+        needs no inference and no check. The head's part is worked out once per head
+        (``Head.shape``); the rest, the parts that carry a call's values, here.
         """
         memo = self._memo
         if memo is None:
-            froms = self._froms
-            memo = self._memo = shape_key(
-                "select",
-                self._more,
-                self._cols,
-                froms,
-                len(froms) - 1,
-                self._joins,
-                self._where,
-                self._order,
-                self._limit,
-            )
+            head = self._head
+            token = head.token
+            if token is None:
+                token = head.shape()
+            where = self._where
+            key: list[Hashable] = [token, len(where)]
+            params = head.pre
+            for cond in where:
+                key.append(cond._key)
+                if cond._params:
+                    params += cond._params
+            if head.mid:
+                params += head.mid
+            for part in self._order:
+                key.append(part._key)
+                if part._params:
+                    params += part._params
+            limit = self._limit
+            if limit is not None:
+                key.append(LIMIT)
+                params += (limit,)
+            offset = head.more.offset
+            if offset is not None:
+                params += (offset,)
+            memo = self._memo = (tuple(key), params)
         return memo
 
     def _shape(self) -> tuple[Hashable, tuple[Any, ...]]:
@@ -337,28 +407,26 @@ class Select(Selectable):
         return full[0], full[1]
 
     def _resolved(self) -> tuple[Hashable, tuple[Any, ...], tuple[FromClause, ...], int]:
-        """The full shape, the FROM list and the joins' anchor in it."""
-        full = self._full
-        if full is None:
-            froms, anchor, determined = self._from_list()
-            if determined:
-                key, params = self._cache_shape()
-            else:
-                # The inferred items' keys and parameters are part of the shape; the
-                # other tag keeps it apart from every shape of given parts alone.
-                key, params = shape_key(
-                    "select*",
-                    self._more,
-                    self._cols,
-                    froms,
-                    anchor,
-                    self._joins,
-                    self._where,
-                    self._order,
-                    self._limit,
-                )
-            full = self._full = (key, params, froms, anchor)
-        return full
+        """The full shape, the FROM list and the joins' anchor in it (worked out when a
+        shape is compiled for the first time, or the statement is nested: not kept)."""
+        froms, anchor, determined = self._from_list()
+        if determined:
+            key, params = self._cache_shape()
+        else:
+            # The inferred items' keys and parameters are part of the shape; the
+            # other tag keeps it apart from every shape of given parts alone.
+            key, params = shape_key(
+                "select*",
+                self._more,
+                self._cols,
+                froms,
+                anchor,
+                self._joins,
+                self._where,
+                self._order,
+                self._limit,
+            )
+        return key, params, froms, anchor
 
     def _render_stmt(self, w: SQLWriter) -> None:
         _, _, froms, anchor = self._resolved()
@@ -444,10 +512,15 @@ class Select(Selectable):
 
 # ``select()`` with no arguments: every select starts as a copy of it.
 _EMPTY = Select()
-_EMPTY._cols = _EMPTY._froms = _EMPTY._joins = _EMPTY._where = _EMPTY._order = ()
-_EMPTY._limit = _EMPTY._memo = _EMPTY._full = None
-_EMPTY._more = PLAIN
+_EMPTY._head = Head((), (), (), PLAIN)
+_EMPTY._where = _EMPTY._order = ()
+_EMPTY._limit = _EMPTY._memo = None
 _ORDERABLE = (OrderItem, ColumnElement)
+# select(columns) and select(table) of plain columns, which most queries start with: a
+# select is immutable, so the same columns give the same select, built once.
+_SELECTS: dict[tuple[object, ...], Select] = {}
+_SELECTS_SIZE = 512
+_DERIVED_SIZE = 32
 
 
 def select(*columns: object) -> Select:
@@ -456,17 +529,26 @@ def select(*columns: object) -> Select:
     Needs nothing to start: ``select().select_from(users)`` is ``SELECT * FROM users``.
     FROM is taken from the columns unless ``select_from`` says otherwise.
     """
-    new = _EMPTY._copy()
-    if columns:
-        cols: tuple[object, ...] | None = columns
-        for col in columns:
-            if type(col) is not Column:
-                # select(table): its columns, listed once when the table was made.
-                cols = col._stars if type(col) is Table and len(columns) == 1 else None
-                if cols is None:
-                    cols = column_items(columns, "select()")
-                break
-        new._cols = cols  # type: ignore[assignment]
+    try:
+        found = _SELECTS.get(columns)
+    except TypeError:  # something unhashable, which column_items refuses below
+        found = None
+    if found is not None:
+        return found
+    if not columns:
+        return _EMPTY
+    cols: tuple[object, ...] | None = columns
+    for col in columns:
+        if type(col) is not Column:
+            # select(table): its columns, listed once when the table was made.
+            cols = col._stars if type(col) is Table and len(columns) == 1 else None
+            if cols is None:
+                return _EMPTY._with_head(Head(column_items(columns, "select()"), (), (), PLAIN))
+            break
+    new = _EMPTY._with_head(Head(cols, (), (), PLAIN))  # type: ignore[arg-type]
+    if len(_SELECTS) >= _SELECTS_SIZE:
+        _SELECTS.clear()
+    _SELECTS[columns] = new
     return new
 
 

@@ -16,7 +16,7 @@ from ._elements import ColumnElement
 from ._from import FromClause, StarColumns
 from ._subquery import CTE
 
-__all__ = ["PLAIN", "RareParts", "shape_key"]
+__all__ = ["LIMIT", "PLAIN", "Head", "RareParts", "all_plain", "shape_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +44,7 @@ _WHERE = Marker("WHERE")
 _GROUP = Marker("GROUP BY")
 _HAVING = Marker("HAVING")
 _ORDER = Marker("ORDER BY")
-_LIMIT = Marker("LIMIT")
+_LIMIT = LIMIT = Marker("LIMIT")
 _OFFSET = Marker("OFFSET")
 _LOCK = Marker("FOR")
 
@@ -140,3 +140,80 @@ def shape_key(
             key.append(_LOCK)
             key.append((lock[0], tuple([t._qual_key() for t in lock[1]]), lock[2]))
     return tuple(key), params
+
+
+Joins = tuple[tuple[str, FromClause, ColumnElement | None], ...]
+
+
+class Head:
+    """What a SELECT reads and returns: its columns, FROM items, joins and rare parts.
+
+    Builder calls that leave these alone (where, order_by, limit) share the Head of the
+    select they start from, so its shape is worked out once: ``token``, a Marker that
+    stands in the statement's shape key for all of it (equal heads get the same token),
+    ``pre`` its parameters before WHERE and ``mid`` those of GROUP BY and HAVING.
+    ``derived`` remembers the selects made from a select of nothing but this head (see
+    ``Select._derived``).
+    """
+
+    __slots__ = ("cols", "derived", "froms", "joins", "mid", "more", "pre", "token")
+
+    def __init__(
+        self,
+        cols: tuple[ColumnElement, ...],
+        froms: tuple[FromClause, ...],
+        joins: Joins,
+        more: RareParts,
+    ) -> None:
+        self.cols = cols
+        self.froms = froms
+        self.joins = joins
+        self.more = more
+        self.token: Marker | None = None
+        self.pre: tuple[Any, ...] = ()
+        self.mid: tuple[Any, ...] = ()
+        self.derived: dict[Hashable, Any] | None = None
+
+    def shape(self) -> Marker:
+        """Work out ``token``, ``pre`` and ``mid``; returns the token."""
+        more = self.more
+        froms = self.froms
+        key, pre = shape_key(
+            "select", more, self.cols, froms, len(froms) - 1, self.joins, (), (), None
+        )
+        mid: tuple[Any, ...] = ()
+        if more is not PLAIN:
+            # shape_key put GROUP BY and HAVING parameters (and OFFSET's) after the
+            # others; they belong after WHERE's, so they are kept apart.
+            if more.offset is not None:
+                pre = pre[:-1]
+            for expr in more.group:
+                mid += expr._params
+            if more.having is not None:
+                mid += more.having._params
+            if mid:
+                pre = pre[: len(pre) - len(mid)]
+        token = _TOKENS.get(key)
+        if token is None:
+            if len(_TOKENS) >= _TOKENS_SIZE:
+                _TOKENS.clear()
+            token = _TOKENS[key] = Marker("select")
+        self.pre = pre
+        self.mid = mid
+        self.token = token
+        return token
+
+
+# Head shape keys to their tokens: equal heads built apart share one token, and so one
+# entry in the compiled-SQL cache. Emptied when full (a head then gets a new token, and
+# its statements a new cache entry: slower once, never wrong, since a token is never
+# given to another key).
+_TOKENS: dict[Hashable, Marker] = {}
+_TOKENS_SIZE = 4096
+
+
+def all_plain(froms: tuple[FromClause, ...], joins: Joins) -> bool:
+    """True if no FROM item or join carries a parameter (their select can be remembered)."""
+    if any(item._params for item in froms):
+        return False
+    return not any(target._params or (on is not None and on._params) for _, target, on in joins)
