@@ -125,6 +125,9 @@ class Area:
     libraries: dict[str, str] = field(default_factory=dict)  # label -> distribution
     targets: Sequence[Target] = ()
     notes: Sequence[str] = ()
+    # Awaited before every timed sample, untimed (the db area pins the server backends
+    # of this run's connections away from the client's CPU there).
+    before_sample: Callable[[Any], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -189,6 +192,7 @@ async def run_scenario(
     log: Callable[[str], None],
     verbose: bool = False,
     profile: tuple[str, cProfile.Profile] | None = None,
+    before_sample: Callable[[Any], Awaitable[None]] | None = None,
 ) -> ScenarioResult:
     """Warm every implementation up, then time them interleaved, rotating the order."""
     n = scenario.quick_n if quick else scenario.n
@@ -223,6 +227,8 @@ async def run_scenario(
             try:
                 if scenario.prepare is not None:
                     await scenario.prepare(ctx)
+                if before_sample is not None:
+                    await before_sample(ctx)
                 gc.collect()
                 profiler = profile[1] if profile and profile[0] == impl.name else None
                 if profiler is not None:
@@ -305,6 +311,7 @@ async def run_area(
                     log=log,
                     verbose=verbose,
                     profile=profile,
+                    before_sample=area.before_sample,
                 )
             )
             log(f" {time.perf_counter() - started:.1f}s\n")

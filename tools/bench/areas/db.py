@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 from _harness import Area, Impl, Scenario, SetupError, Target
@@ -21,6 +22,7 @@ from _harness import Area, Impl, Scenario, SetupError, Target
 from . import _db_covet as cv
 from . import _db_data as d
 from . import _db_peers as p
+from ._db_pin import ServerPinning
 
 _LOCK_KEY = 0x0C0BE7  # pg_advisory_lock key owned by this harness
 
@@ -30,6 +32,12 @@ class Context:
     url: str
     admin: asyncpg.Connection
     info: dict[str, Any] = field(default_factory=dict)
+    pinning: ServerPinning = field(default_factory=ServerPinning)
+
+
+async def _pin_server(ctx: Context) -> None:
+    await ctx.pinning(ctx.admin, urlsplit(ctx.url).hostname)
+    ctx.info["server backends pinned"] = ctx.pinning.status
 
 
 @asynccontextmanager
@@ -183,6 +191,7 @@ _D5 = [
 AREA = Area(
     name="db",
     setup=setup,
+    before_sample=_pin_server,
     clients={
         "asyncpg": p.asyncpg_connection,
         "asyncpg-pool": p.asyncpg_pool,
