@@ -233,11 +233,14 @@ async def test_commit_and_rollback(target: Target, conn: DriverConnection) -> No
     other = await target.connect()
     try:
         insert = target.sql("INSERT INTO users (id, name) VALUES (?, ?)")
+        assert conn.is_idle()
         await conn.begin()
         assert conn.in_transaction
+        assert not conn.is_idle()  # the pool must reset it before handing it out
         await conn.execute(insert, (10, "kept"))
         await conn.commit()
         assert not conn.in_transaction
+        assert conn.is_idle()
         await conn.begin()
         await conn.execute(insert, (11, "dropped"))
         await conn.rollback()
@@ -449,8 +452,10 @@ async def test_sqlite_connection_settings(tmp_path: Path) -> None:
 async def test_terminate_closes_at_once(target: Target) -> None:
     conn = await target.connect()
     assert not conn.is_closed()
+    assert conn.is_idle()
     conn.terminate()
     assert conn.is_closed()
+    assert not conn.is_idle()
     conn.terminate()  # twice is harmless
     await conn.close()  # and so is close afterwards
 

@@ -377,21 +377,21 @@ class Pool:
         A connection that died is terminated; one left in a transaction or interrupted
         mid-statement is reset (in the background) or terminated, never handed out as is.
         """
-        raw = held.raw
-        if held.broken or raw.is_closed():
-            self._discard(held, dead=True)
-        elif held.dirty or raw.in_transaction:
-            self._spawn(self._reset(held))
-        else:
-            now = _monotonic()
-            if now >= held.recycle_at or self._closed:
-                self._discard(held, dead=False)
+        if held.broken or held.dirty or not held.raw.is_idle():
+            if held.broken or held.raw.is_closed():
+                self._discard(held, dead=True)
             else:
-                held.last_ok = now
-                if self._waiters:
-                    self._put_idle(held)
-                else:
-                    self._idle.append(held)
+                self._spawn(self._reset(held))
+            return
+        now = _monotonic()
+        if now >= held.recycle_at or self._closed:
+            self._discard(held, dead=False)
+        else:
+            held.last_ok = now
+            if self._waiters:
+                self._put_idle(held)
+            else:
+                self._idle.append(held)
 
     def _put_idle(self, held: PooledConnection) -> None:
         waiters = self._waiters

@@ -86,6 +86,11 @@ class AsyncpgConnection(PgTransactionStatements):
         closed: bool = self._conn.is_closed()
         return closed
 
+    def is_idle(self) -> bool:
+        """Open and outside a transaction."""
+        conn = self._conn
+        return not (self._lost or conn.is_closed() or conn.is_in_transaction())
+
     def _error(self, exc: Exception, sql: str | None) -> DatabaseError:
         """Translate an asyncpg (or socket) exception raised while running ``sql``."""
         if isinstance(exc, asyncpg.PostgresError):

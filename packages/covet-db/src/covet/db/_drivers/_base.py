@@ -61,6 +61,12 @@ class DriverConnection(Protocol):
         """True once the connection is closed or known to be broken."""
         ...
 
+    def is_idle(self) -> bool:
+        """True while open and outside a transaction: fit to hand out again as it is.
+        (``not is_closed() and not in_transaction``, in one call: the pool asks it
+        after every statement.)"""
+        ...
+
     async def execute(self, sql: str, params: Sequence[Any]) -> int:
         """Run one statement; return the number of rows it affected (-1 if unknown)."""
         ...

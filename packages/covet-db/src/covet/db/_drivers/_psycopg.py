@@ -161,6 +161,16 @@ class PsycopgConnection(PgTransactionStatements):
         """True once closed, or once the server or network dropped the connection."""
         return self._lost or self._conn.closed or self._conn.broken
 
+    def is_idle(self) -> bool:
+        """Open and outside a transaction."""
+        conn = self._conn
+        return not (
+            self._lost
+            or conn.closed
+            or conn.broken
+            or conn.pgconn.transaction_status in _IN_TRANSACTION
+        )
+
     def _bad_param(self, params: Sequence[Any] | None, nul: bool) -> str:
         """Which parameter psycopg refused, found on the error path only."""
         if not params:

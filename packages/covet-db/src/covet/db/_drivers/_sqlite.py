@@ -118,6 +118,13 @@ class SqliteConnection:
         """True once closed."""
         return self._closed
 
+    def is_idle(self) -> bool:
+        """Open and outside a transaction (and not left read-only)."""
+        try:
+            return not (self._closed or self._readonly or self._raw.in_transaction)
+        except sqlite3.Error:
+            return False
+
     async def execute(self, sql: str, params: Sequence[Any]) -> int:
         """Run a statement (a script when there are no params); rows affected or -1."""
         try:
