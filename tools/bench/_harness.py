@@ -95,13 +95,29 @@ class Target:
     """A goal from the issue, checked and printed after the table (never asserted).
 
     ``check`` gets the scenario's medians by implementation; with ``across=True`` it gets
-    every scenario's, by scenario id (for a target that compares two scenarios).
+    every scenario's, by scenario id (for a target that compares two scenarios); with
+    ``whole=True`` it gets the ScenarioResult itself, samples and all.
     """
 
     scenario: str
     text: str
     check: Callable[[Any], tuple[float | None, bool]]
     across: bool = False
+    whole: bool = False
+
+
+def paired_ratio(result: ScenarioResult, a: str, b: str) -> float | None:
+    """The median over the rounds of ``a``'s sample over ``b``'s in the same round.
+
+    Both ran within seconds of each other in every round, so a machine whose speed
+    drifts over minutes moves both alike; the ratio of the two medians can instead pair
+    a fast moment of one with a slow moment of the other.
+    """
+    left, right = result.impls.get(a), result.impls.get(b)
+    if left is None or right is None or left.error or right.error:
+        return None
+    pairs = [x / y for x, y in zip(left.samples, right.samples, strict=False) if y > 0]
+    return statistics.median(pairs) if pairs else None
 
 
 @dataclass(frozen=True)

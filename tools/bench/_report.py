@@ -14,7 +14,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from _harness import Area, ScenarioResult
+from _harness import Area, ScenarioResult, paired_ratio
 
 NAN = float("nan")
 
@@ -144,6 +144,10 @@ def details(area: Area, results: list[ScenarioResult]) -> list[str]:
                     else ""
                 )
             )
+        if r.covet is not None and r.floor:
+            paired = paired_ratio(result, area.covet, r.floor)
+            if paired is not None:
+                lines.append(f"    covet/floor paired by round (median): {fmt(paired)}")
         for name in area.covet_variants:
             if name in values:
                 parts = []
@@ -164,7 +168,10 @@ def details(area: Area, results: list[ScenarioResult]) -> list[str]:
         result = by_id.get(target.scenario)
         if result is None:
             continue
-        figure, ok = target.check(everything if target.across else result.values())
+        if target.whole:
+            figure, ok = target.check(result)
+        else:
+            figure, ok = target.check(everything if target.across else result.values())
         verdict = "n/a" if figure is None else ("met" if ok else "MISSED")
         checks.append(f"  {target.scenario} {target.text}: {fmt(figure)} {verdict}")
     if checks:
